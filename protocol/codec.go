@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 )
 
 // Record is a jute record: it writes itself to an Encoder and reads itself
@@ -214,7 +215,15 @@ func Marshal(r Record) []byte {
 // Unmarshal decodes b into r. Trailing bytes are not an error (ZooKeeper
 // ignores them too); a truncated record is.
 func Unmarshal(b []byte, r Record) error {
-	d := NewDecoder(b)
+	d := decoderPool.Get().(*Decoder)
+	*d = Decoder{buf: b}
 	r.Decode(d)
-	return d.Err()
+	err := d.err
+	*d = Decoder{}
+	decoderPool.Put(d)
+	return err
 }
+
+// decoderPool spares Unmarshal an allocation per call: the Decoder escapes
+// through the Record interface, so it cannot live on the stack.
+var decoderPool = sync.Pool{New: func() any { return new(Decoder) }}

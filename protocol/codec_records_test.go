@@ -65,7 +65,6 @@ func sampleRecords() map[string]Record {
 		"PathResponse":        &PathResponse{Path: "/a"},
 		"GetEphemerals":       &GetEphemeralsResponse{Ephemerals: []string{"/e1", "/e2"}},
 		"WhoAmIResponse":      &WhoAmIResponse{ClientInfo: []ClientInfo{{AuthScheme: "ip", User: "127.0.0.1"}, {AuthScheme: "digest", User: "u"}}},
-		"WhoAmIResponseNil":   &WhoAmIResponse{},
 		"WhoAmIResponseEmpty": &WhoAmIResponse{ClientInfo: []ClientInfo{}},
 		"EmptyRecord":         &EmptyRecord{},
 		"MultiRequest":        sampleMultiRequest(),
@@ -328,5 +327,20 @@ func TestEveryOpHasRecords(t *testing.T) {
 	}
 	if _, ok := NewResponse(OpCode(10)); ok {
 		t.Error("op 10 has a response record")
+	}
+}
+
+func TestResponseVectorsNeverNull(t *testing.T) {
+	for _, r := range []Record{&GetChildrenResponse{}, &GetChildren2Response{}, &GetACLResponse{},
+		&GetEphemeralsResponse{}, &WhoAmIResponse{}} {
+		b := Marshal(r)
+		if len(b) < 4 || b[0] != 0 || b[1] != 0 || b[2] != 0 || b[3] != 0 {
+			t.Errorf("%T: nil vector not written as empty: %x", r, b)
+		}
+	}
+	// A null vector from the wire still decodes to nil.
+	var r GetChildrenResponse
+	if err := Unmarshal([]byte{0xff, 0xff, 0xff, 0xff}, &r); err != nil || r.Children != nil {
+		t.Fatalf("null children: %#v %v", r.Children, err)
 	}
 }

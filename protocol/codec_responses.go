@@ -1,6 +1,20 @@
 package protocol
 
 // Encode/Decode of the response bodies (multi is in codec_multi.go).
+//
+// Vectors in responses are never written as null (-1): ZooKeeper servers
+// always send a list, and go-zookeeper/zk cannot read a null vector (it takes
+// the -1 count as 4294967295 elements). A nil slice is written as an empty
+// vector; decoding still maps a null vector to nil.
+
+// encodeList writes a vector<ustring> of a response; nil is written as empty.
+func encodeList(e *Encoder, v []string) {
+	if v == nil {
+		e.Int(0)
+		return
+	}
+	e.Strings(v)
+}
 
 func (r *CreateResponse) Encode(e *Encoder) { e.String(r.Path) }
 func (r *CreateResponse) Decode(d *Decoder) { r.Path = d.String() }
@@ -29,7 +43,11 @@ func (r *GetDataResponse) Decode(d *Decoder) {
 }
 
 func (r *GetACLResponse) Encode(e *Encoder) {
-	encodeACLs(e, r.ACL)
+	if r.ACL == nil {
+		e.Int(0)
+	} else {
+		encodeACLs(e, r.ACL)
+	}
 	r.Stat.Encode(e)
 }
 
@@ -38,11 +56,11 @@ func (r *GetACLResponse) Decode(d *Decoder) {
 	r.Stat.Decode(d)
 }
 
-func (r *GetChildrenResponse) Encode(e *Encoder) { e.Strings(r.Children) }
+func (r *GetChildrenResponse) Encode(e *Encoder) { encodeList(e, r.Children) }
 func (r *GetChildrenResponse) Decode(d *Decoder) { r.Children = d.Strings() }
 
 func (r *GetChildren2Response) Encode(e *Encoder) {
-	e.Strings(r.Children)
+	encodeList(e, r.Children)
 	r.Stat.Encode(e)
 }
 
@@ -57,15 +75,11 @@ func (r *GetAllChildrenNumberResponse) Decode(d *Decoder) { r.TotalNumber = d.In
 func (r *PathResponse) Encode(e *Encoder) { e.String(r.Path) }
 func (r *PathResponse) Decode(d *Decoder) { r.Path = d.String() }
 
-func (r *GetEphemeralsResponse) Encode(e *Encoder) { e.Strings(r.Ephemerals) }
+func (r *GetEphemeralsResponse) Encode(e *Encoder) { encodeList(e, r.Ephemerals) }
 func (r *GetEphemeralsResponse) Decode(d *Decoder) { r.Ephemerals = d.Strings() }
 
 func (r *WhoAmIResponse) Encode(e *Encoder) {
-	if r.ClientInfo == nil {
-		e.Int(-1)
-		return
-	}
-	e.Int(int32(len(r.ClientInfo)))
+	e.Int(int32(len(r.ClientInfo))) // nil is written as empty
 	for i := range r.ClientInfo {
 		r.ClientInfo[i].Encode(e)
 	}
