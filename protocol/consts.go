@@ -3,7 +3,10 @@
 // path validation and framing. It imports nothing else of zkraft.
 package protocol
 
-import "strconv"
+import (
+	"slices"
+	"strconv"
+)
 
 // OpCode is a request type (ZooDefs.OpCode).
 type OpCode int32
@@ -65,12 +68,13 @@ func (o OpCode) String() string {
 	return "op(" + strconv.Itoa(int(o)) + ")"
 }
 
-// AllOpCodes lists every op code of the 3.9 protocol.
+// AllOpCodes lists every op code of the 3.9 protocol, in ascending order.
 func AllOpCodes() []OpCode {
 	out := make([]OpCode, 0, len(opNames))
 	for o := range opNames {
 		out = append(out, o)
 	}
+	slices.Sort(out)
 	return out
 }
 
