@@ -195,10 +195,27 @@ func (c *Config) derive() {
 	}
 }
 
-// ClientAddr is the client listener's address, clientPortAddress:clientPort
-// (":port", every interface, when clientPortAddress is not set).
+// ClientAddr is the client listener's address: clientPortAddress:clientPort
+// (":port", every interface, when clientPortAddress is not set). When
+// clientPort is not set, the client part of this member's server.N line
+// gives it, as in ZooKeeper's newer configs.
 func (c *Config) ClientAddr() string {
+	if c.ClientPort == 0 {
+		if s, ok := c.Server(c.ServerID); ok && s.ClientPort != 0 {
+			return net.JoinHostPort(s.ClientHost, strconv.Itoa(s.ClientPort))
+		}
+	}
 	return net.JoinHostPort(c.ClientPortAddress, strconv.Itoa(c.ClientPort))
+}
+
+// Server finds the server.N line of id.
+func (c *Config) Server(id int64) (Server, bool) {
+	for _, s := range c.Servers {
+		if s.ID == id {
+			return s, true
+		}
+	}
+	return Server{}, false
 }
 
 // Participants counts the voting members among the server.N lines.

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"strconv"
 	"strings"
 )
@@ -109,11 +110,27 @@ func (c *Config) validateServers(add func(*Problem)) {
 	case participants == 1 && c.StandaloneEnabled && observers > 0:
 		add(c.problem(first, "observers without a quorum is not a valid ensemble"))
 	}
+
+	// clientPort and this member's line may both give the client address;
+	// ZooKeeper refuses them when they disagree (on the port, and on the
+	// host unless clientPortAddress is a wildcard).
+	if s, ok := c.Server(c.ServerID); ok && c.ClientPort != 0 && s.ClientPort != 0 {
+		wildcard := c.ClientPortAddress == "" || c.ClientPortAddress == "0.0.0.0" || c.ClientPortAddress == "::"
+		if s.ClientPort != c.ClientPort || (!wildcard && c.ClientPortAddress != s.ClientHost) {
+			add(c.problem(keyClientPort, "%s differs from the client address of this server's line server.%d=%s",
+				net.JoinHostPort(c.ClientPortAddress, strconv.Itoa(c.ClientPort)), s.ID, s))
+		}
+	}
 }
 
-// serversGiveClientPort reports whether the server lines carry client ports,
-// which in ZooKeeper's newer style replace clientPort.
+// serversGiveClientPort reports whether the server lines carry the client
+// port, which in ZooKeeper's newer style replaces clientPort: this member's
+// line when its id is known, else any line.
 func (c *Config) serversGiveClientPort() bool {
+	if c.ServerID != 0 {
+		s, ok := c.Server(c.ServerID)
+		return ok && s.ClientPort != 0
+	}
 	for _, s := range c.Servers {
 		if s.ClientPort != 0 {
 			return true
