@@ -28,13 +28,15 @@ import "fmt"
 //	getData 4           GetDataResponse
 //	error -1            ErrorResponse
 //
-// Which op code a create result carries (ZooKeeper 3.8/3.9 servers): the
-// server rebuilds every create-like op from its body and flags, so the result
-// type follows the create mode, not the request header:
-//   - header create 1 or create2 15 with a persistent/ephemeral/sequential
-//     mode: result create 1, CreateResponse, path only (even for create2);
-//   - container mode (flags 4, header createContainer 19 or create 1/15):
-//     result create2 15 with the stat;
+// Which op code a create result carries (read in ZooKeeper's sources and
+// observed on Apache ZooKeeper 3.8.0): the server rebuilds every create-like
+// op from its body and flags, so the result type follows the create mode, not
+// the request header:
+//   - header create 1 or create2 15, persistent/ephemeral/sequential mode:
+//     result create 1, CreateResponse, path only (even for create2;
+//     go-zookeeper/zk cannot read a create2 result at all);
+//   - container mode (header createContainer 19, or create 1 with flags 4):
+//     result create2 15, Create2Response with the stat;
 //   - header createTTL 21 (TTL modes): result create2 15 with the stat.
 //
 // No result ever carries 19 or 21 (a Java client fails on them), so Encode
