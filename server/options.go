@@ -5,6 +5,8 @@ package server
 import (
 	"log/slog"
 	"time"
+
+	"github.com/hashicorp/raft"
 )
 
 // Options are what the server needs of zoo.cfg, in its own terms. cmd builds
@@ -35,6 +37,14 @@ type Options struct {
 	// ConfigLines are the effective settings, shown by conf/envi.
 	ConfigLines []string
 
+	// Version is what srvr/stat/mntr report as the ZooKeeper version. Tools
+	// parse it, so it keeps ZooKeeper's "x.y.z-..." shape.
+	Version string
+
+	// Transport is raft's transport; nil means an in-memory transport (a
+	// one-voter standalone server needs no network between members).
+	Transport raft.Transport
+
 	Logger *slog.Logger
 }
 
@@ -53,5 +63,6 @@ func DefaultOptions() Options {
 		ContainerCheckInterval: 60 * time.Second,
 		ContainerMaxPerMinute:  10000,
 		SnapRetainCount:        3,
+		Version:                "3.9.4-zkraft",
 	}
 }

@@ -1,0 +1,73 @@
+package server
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/zkraft/zkraft/fsm"
+	"github.com/zkraft/zkraft/protocol"
+)
+
+// handleAuth adds identities from an auth packet. The digest scheme turns
+// "user:password" into {digest, user:base64(sha1)} (plus {super, ""} when
+// that is the configured super digest); ip re-asserts the connection's
+// address. Any other scheme fails: ZooKeeper answers AuthFailed and closes
+// the connection, and the client reports an AuthFailed state.
+func (c *conn) handleAuth(xid int32, body []byte) error {
+	var req protocol.AuthPacket
+	if err := protocol.Unmarshal(body, &req); err != nil {
+		return fmt.Errorf("decoding auth packet: %w", err)
+	}
+	switch req.Scheme {
+	case "digest":
+		id := fsm.DigestID(string(req.Auth))
+		c.addAuth(protocol.Id{Scheme: "digest", ID: id})
+		if c.s.opts.SuperDigest != "" && id == c.s.opts.SuperDigest {
+			c.addAuth(protocol.Id{Scheme: "super", ID: ""})
+		}
+	case "ip":
+		c.addAuth(protocol.Id{Scheme: "ip", ID: c.ip})
+	default:
+		c.s.stats.authFailed.Add(1)
+		c.s.log.Info("auth failed: unknown scheme", "client", c.remote, "scheme", req.Scheme)
+		c.queueReply(xid, 0, protocol.ErrAuthFailed, nil)
+		c.closeAfterFlush()
+		return errClose
+	}
+	c.queueReply(xid, 0, protocol.ErrOK, nil)
+	return nil
+}
+
+// addAuth appends an identity once. The slice is replaced, not grown in
+// place: headers already proposed keep referring to the old one.
+func (c *conn) addAuth(id protocol.Id) {
+	for _, a := range c.auth {
+		if a == id {
+			return
+		}
+	}
+	next := make([]protocol.Id, len(c.auth), len(c.auth)+1)
+	copy(next, c.auth)
+	c.auth = append(next, id)
+}
+
+// clientInfo is the whoAmI answer: one entry per identity, the digest
+// scheme showing only the user name as ZooKeeper's provider does.
+func (c *conn) clientInfo() []protocol.ClientInfo {
+	out := make([]protocol.ClientInfo, 0, len(c.auth))
+	for _, a := range c.auth {
+		user := a.ID
+		if a.Scheme == "digest" {
+			user, _, _ = strings.Cut(a.ID, ":")
+		}
+		out = append(out, protocol.ClientInfo{AuthScheme: a.Scheme, User: user})
+	}
+	return out
+}
+
+// handleSASL answers a SASL token on a server without SASL configured.
+func (c *conn) handleSASL(xid int32) error {
+	c.queueReply(xid, 0, protocol.ErrAuthFailed, nil)
+	c.closeAfterFlush()
+	return errClose
+}

@@ -1,0 +1,252 @@
+package server
+
+import (
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/zkraft/zkraft/fsm"
+	"github.com/zkraft/zkraft/protocol"
+)
+
+// The pipeline. A connection's reader handles its requests strictly in
+// order: a write is proposed to raft at once (many may be in flight); any
+// other request first waits until every earlier write of the connection has
+// applied. A write's reply is queued by onApply, inside raft's apply of its
+// entry, right after the watch events of that entry; a read's reply is queued
+// while the read still holds the state lock. So replies leave in request
+// order, and every watch event precedes any reply that reflects a later
+// state.
+
+// isWrite reports whether op goes through raft.
+func isWrite(op protocol.OpCode) bool {
+	switch op {
+	case protocol.OpCreate, protocol.OpCreate2, protocol.OpCreateContainer, protocol.OpCreateTTL,
+		protocol.OpDelete, protocol.OpDeleteContainer, protocol.OpSetData, protocol.OpSetACL,
+		protocol.OpMulti, protocol.OpReconfig, protocol.OpCheck, protocol.OpCloseSession:
+		return true
+	}
+	return false
+}
+
+// isTreeRead reports whether op is answered by fsm.Read.
+func isTreeRead(op protocol.OpCode) bool {
+	switch op {
+	case protocol.OpExists, protocol.OpGetData, protocol.OpGetACL, protocol.OpGetChildren,
+		protocol.OpGetChildren2, protocol.OpGetAllChildrenNumber, protocol.OpMultiRead:
+		return true
+	}
+	return false
+}
+
+// handle runs one request. An error closes the connection.
+func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time) error {
+	c.stats.lastOp.Store(int32(op))
+	if isWrite(op) {
+		return c.proposeRequest(xid, op, body, now)
+	}
+	if !c.waitWrites() {
+		return errClose
+	}
+	s := c.s
+	switch {
+	case isTreeRead(op):
+		req, err := protocol.DecodeRequest(op, body)
+		if err != nil {
+			return fmt.Errorf("decoding %v: %w", op, err)
+		}
+		s.stateMu.RLock()
+		resp, zxid, code := s.fsm.Read(op, req, c.auth, c.watchFn)
+		c.queueReply(xid, zxid, code, resp)
+		s.stateMu.RUnlock()
+		s.stats.observe(op, now, false)
+		c.stats.observe(now)
+		return nil
+	case op == protocol.OpPing:
+		c.queueReply(xid, s.fsm.LastZxid(), protocol.ErrOK, nil)
+		return nil
+	case op == protocol.OpAuth:
+		return c.handleAuth(xid, body)
+	case op == protocol.OpSetWatches || op == protocol.OpSetWatches2:
+		return c.handleSetWatches(xid, op, body)
+	case op == protocol.OpAddWatch:
+		var req protocol.AddWatchRequest
+		if err := protocol.Unmarshal(body, &req); err != nil {
+			return err
+		}
+		code := protocol.ErrOK
+		if req.Mode != protocol.AddWatchPersistent && req.Mode != protocol.AddWatchPersistentRecursive {
+			code = protocol.ErrBadArguments
+		} else {
+			s.stateMu.RLock()
+			s.watches.addPersistent(c, req.Path, req.Mode == protocol.AddWatchPersistentRecursive)
+			s.stateMu.RUnlock()
+		}
+		c.queueReply(xid, s.fsm.LastZxid(), code, nil)
+	case op == protocol.OpCheckWatches || op == protocol.OpRemoveWatches:
+		var req protocol.WatchesRequest
+		if err := protocol.Unmarshal(body, &req); err != nil {
+			return err
+		}
+		code := protocol.ErrOK
+		if req.Type < protocol.WatcherChildren || req.Type > protocol.WatcherPersistentRecursive {
+			code = protocol.ErrBadArguments
+		} else if !s.watches.remove(c, req.Path, req.Type, op == protocol.OpCheckWatches) {
+			code = protocol.ErrNoWatcher
+		}
+		c.queueReply(xid, s.fsm.LastZxid(), code, nil)
+	case op == protocol.OpSync:
+		// Standalone: this server leads, and the connection's earlier writes
+		// have applied, so the local tree is as fresh as the leader's.
+		var req protocol.PathRequest
+		if err := protocol.Unmarshal(body, &req); err != nil {
+			return err
+		}
+		c.queueReply(xid, s.fsm.LastZxid(), protocol.ErrOK, &protocol.PathResponse{Path: req.Path})
+	case op == protocol.OpGetEphemerals:
+		var req protocol.PathRequest
+		if err := protocol.Unmarshal(body, &req); err != nil {
+			return err
+		}
+		s.stateMu.RLock()
+		eph := s.fsm.Ephemerals(c.sessionID.Load(), req.Path)
+		if eph == nil {
+			eph = []string{}
+		}
+		c.queueReply(xid, s.fsm.LastZxid(), protocol.ErrOK, &protocol.GetEphemeralsResponse{Ephemerals: eph})
+		s.stateMu.RUnlock()
+	case op == protocol.OpWhoAmI:
+		c.queueReply(xid, s.fsm.LastZxid(), protocol.ErrOK, &protocol.WhoAmIResponse{ClientInfo: c.clientInfo()})
+	case op == protocol.OpSASL:
+		return c.handleSASL(xid)
+	default:
+		c.queueReply(xid, s.fsm.LastZxid(), protocol.ErrUnimplemented, nil)
+	}
+	s.stats.observe(op, now, false)
+	c.stats.observe(now)
+	return nil
+}
+
+// proposeRequest checks that body decodes (nothing undecodable enters the
+// log) and proposes it without waiting.
+func (c *conn) proposeRequest(xid int32, op protocol.OpCode, body []byte, now time.Time) error {
+	if op != protocol.OpCloseSession {
+		if _, err := protocol.DecodeRequest(op, body); err != nil {
+			return fmt.Errorf("decoding %v: %w", op, err)
+		}
+	}
+	h := fsm.Header{SessionID: c.sessionID.Load(), Cxid: xid, Op: op, Time: now.UnixMilli(), Auth: c.auth}
+	c.propose(h.SessionID, xid, op, fsm.EncodeRequest(&h, body), now)
+	return nil
+}
+
+// propose registers the write as pending for its session and hands it to
+// raft. Raft keeps the order of proposals, so the session's writes apply in
+// the order they were registered.
+func (c *conn) propose(session int64, xid int32, op protocol.OpCode, entry []byte, now time.Time) {
+	c.beginWrite()
+	s := c.s
+	s.pending.push(session, pendingWrite{c: c, xid: xid, op: op, start: now})
+	f := s.node.raft.Apply(entry, 0)
+	s.futures.watch(f, c)
+}
+
+// pendingWrite is a proposed write awaiting its apply.
+type pendingWrite struct {
+	c     *conn
+	xid   int32
+	op    protocol.OpCode
+	start time.Time
+}
+
+// writeQueue holds one session's pending writes in proposal order.
+type writeQueue struct {
+	q    []pendingWrite
+	head int
+}
+
+// pendingWrites maps session ids to their pending writes. Keyed by session
+// rather than connection, because a result names only the session: a write
+// proposed by a connection that has since been replaced still finds its
+// (closed) connection and is dropped there.
+type pendingWrites struct {
+	mu sync.Mutex
+	m  map[int64]*writeQueue
+}
+
+func (p *pendingWrites) push(session int64, w pendingWrite) {
+	p.mu.Lock()
+	q := p.m[session]
+	if q == nil {
+		q = &writeQueue{}
+		p.m[session] = q
+	}
+	if q.head == len(q.q) {
+		q.q, q.head = q.q[:0], 0
+	}
+	q.q = append(q.q, w)
+	p.mu.Unlock()
+}
+
+// pop takes the pending write a result belongs to. Writes apply in proposal
+// order, so it is the head; heads that do not match were lost by raft (their
+// proposal failed) and are dropped.
+func (p *pendingWrites) pop(session int64, cxid int32, op protocol.OpCode) (pendingWrite, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	q := p.m[session]
+	if q == nil {
+		return pendingWrite{}, false
+	}
+	for q.head < len(q.q) {
+		w := q.q[q.head]
+		q.q[q.head] = pendingWrite{}
+		q.head++
+		if w.xid == cxid && w.op == op {
+			return w, true
+		}
+		w.c.endWrite()
+	}
+	return pendingWrite{}, false
+}
+
+func (p *pendingWrites) drop(session int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if q := p.m[session]; q != nil && q.head == len(q.q) {
+		delete(p.m, session)
+	}
+}
+
+// onApply is the fsm's listener: it runs inside raft's apply of each entry,
+// holding stateMu for writing. Watch events first, then the reply to the
+// request's own connection, then the end of sessions the entry closed.
+func (s *Server) onApply(r *fsm.Result) {
+	if len(r.Events) > 0 {
+		s.watches.trigger(r.Events, r.Zxid)
+	}
+	if w, ok := s.pending.pop(r.SessionID, r.Cxid, r.Op); ok {
+		if r.Op == protocol.OpCreateSession {
+			w.c.sessionCreated(r)
+		} else {
+			w.c.outMu.Lock()
+			w.c.appendReplyLocked(w.xid, r.Zxid, r.Err, r.Resp)
+			w.c.outMu.Unlock()
+			s.stats.observe(r.Op, w.start, true)
+			w.c.stats.observe(w.start)
+		}
+		w.c.endWrite()
+	}
+	for _, id := range r.Closed {
+		s.sessionEnded(id)
+	}
+}
+
+// sessionEnded forgets a closed or expired session and closes its
+// connection once the connection's queued replies are written.
+func (s *Server) sessionEnded(id int64) {
+	if c := s.sessions.remove(id); c != nil {
+		c.closeAfterFlush()
+	}
+	s.pending.drop(id)
+}

@@ -1,0 +1,212 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/raft"
+	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
+	"go.etcd.io/bbolt"
+
+	"github.com/zkraft/zkraft/fsm"
+)
+
+// raftNode is the server's raft member: stores, snapshots, transport and the
+// raft instance. Standalone is a one-voter cluster; the transport is a
+// parameter so that ensembles can plug in a TCP transport on the quorum port.
+type raftNode struct {
+	raft   *raft.Raft
+	logs   *raftboltdb.BoltStore
+	stable *raftboltdb.BoltStore
+	snaps  *raft.FileSnapshotStore
+	trans  raft.Transport
+}
+
+// raftTimeouts maps ZooKeeper's tickTime onto raft's timers for a one-voter
+// cluster. A standalone server has no peer to wait for, so the timers only
+// decide how quickly it elects itself after a start:
+//
+//	HeartbeatTimeout = ElectionTimeout = tickTime/10, clamped to [20ms, 1s]
+//	LeaderLeaseTimeout = HeartbeatTimeout/2
+//	CommitTimeout = 5ms
+//
+// With the default tickTime of 2s the server leads about 200-400ms after its
+// log is open. Ensembles will map tickTime*syncLimit instead.
+func raftTimeouts(tick time.Duration, c *raft.Config) {
+	hb := tick / 10
+	hb = max(hb, 20*time.Millisecond)
+	hb = min(hb, time.Second)
+	c.HeartbeatTimeout = hb
+	c.ElectionTimeout = hb
+	c.LeaderLeaseTimeout = hb / 2
+	c.CommitTimeout = 5 * time.Millisecond
+}
+
+// Raft file names inside DataDir / DataLogDir.
+const (
+	raftLogFile    = "raft-log.db"
+	raftStableFile = "raft-stable.db"
+	raftSnapDir    = "snapshots" // FileSnapshotStore adds its own "snapshots" below base
+)
+
+// openRaft opens (or creates) the stores in the option's directories and
+// starts raft over trans. It bootstraps a one-voter configuration only when
+// no earlier state exists; otherwise raft restores the newest snapshot and
+// replays the log into f.
+func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logger) (*raftNode, error) {
+	logDir := opts.DataLogDir
+	if logDir == "" {
+		logDir = opts.DataDir
+	}
+	for _, d := range []string{opts.DataDir, logDir} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return nil, fmt.Errorf("server: creating %s: %w", d, err)
+		}
+	}
+	n := &raftNode{trans: trans}
+	ok := false
+	defer func() {
+		if !ok {
+			n.closeStores()
+		}
+	}()
+	boltOpts := &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true}
+	var err error
+	n.logs, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(logDir, raftLogFile), BoltOptions: boltOpts})
+	if err != nil {
+		return nil, fmt.Errorf("server: opening raft log in %s: %w", logDir, err)
+	}
+	n.stable, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(opts.DataDir, raftStableFile), BoltOptions: boltOpts})
+	if err != nil {
+		return nil, fmt.Errorf("server: opening raft stable store in %s: %w", opts.DataDir, err)
+	}
+	retain := max(opts.SnapRetainCount, 1)
+	n.snaps, err = raft.NewFileSnapshotStoreWithLogger(opts.DataDir, retain, newHclog(logger, "raft-snapshots"))
+	if err != nil {
+		return nil, fmt.Errorf("server: opening snapshot store in %s: %w", opts.DataDir, err)
+	}
+
+	conf := raft.DefaultConfig()
+	conf.LocalID = raft.ServerID(strconv.Itoa(opts.ServerID))
+	raftTimeouts(opts.TickTime, conf)
+	conf.BatchApplyCh = true
+	conf.MaxAppendEntries = 512
+	// ZooKeeper snapshots every ~100,000 txns; raft's snapshot is cheap (an
+	// immutable tree), so take one more often to keep restarts short.
+	conf.SnapshotThreshold = 16384
+	conf.SnapshotInterval = 30 * time.Second
+	conf.TrailingLogs = 10240
+	conf.NoSnapshotRestoreOnStart = false
+	conf.Logger = newHclog(logger, "raft")
+
+	exists, err := raft.HasExistingState(n.logs, n.stable, n.snaps)
+	if err != nil {
+		return nil, fmt.Errorf("server: inspecting raft state: %w", err)
+	}
+	if !exists {
+		cfg := raft.Configuration{Servers: []raft.Server{{
+			Suffrage: raft.Voter, ID: conf.LocalID, Address: trans.LocalAddr(),
+		}}}
+		if err := raft.BootstrapCluster(conf, n.logs, n.stable, n.snaps, trans, cfg); err != nil {
+			return nil, fmt.Errorf("server: bootstrapping raft: %w", err)
+		}
+	}
+	n.raft, err = raft.NewRaft(conf, f, n.logs, n.stable, n.snaps, trans)
+	if err != nil {
+		return nil, fmt.Errorf("server: starting raft: %w", err)
+	}
+	ok = true
+	return n, nil
+}
+
+// waitLeader polls until this node leads or the timeout passes.
+func (n *raftNode) waitLeader(timeout time.Duration) error {
+	deadline := time.Now().Add(timeout)
+	for n.raft.State() != raft.Leader {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("server: no raft leadership after %v (state %v)", timeout, n.raft.State())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	return nil
+}
+
+func (n *raftNode) isLeader() bool { return n.raft.State() == raft.Leader }
+
+// shutdown stops raft and closes the stores.
+func (n *raftNode) shutdown() error {
+	var errs []error
+	if n.raft != nil {
+		errs = append(errs, n.raft.Shutdown().Error())
+	}
+	if c, ok := n.trans.(io.Closer); ok {
+		errs = append(errs, c.Close())
+	}
+	errs = append(errs, n.closeStores())
+	return errors.Join(errs...)
+}
+
+func (n *raftNode) closeStores() error {
+	var errs []error
+	if n.logs != nil {
+		errs = append(errs, n.logs.Close())
+		n.logs = nil
+	}
+	if n.stable != nil {
+		errs = append(errs, n.stable.Close())
+		n.stable = nil
+	}
+	return errors.Join(errs...)
+}
+
+// lockedFSM serialises Apply and Restore against the server's reads. A read
+// holds the read side while it runs fsm.Read and queues its reply, so no
+// apply (and no watch event of it) can slip between the state a reply shows
+// and its place in the connection's outbound queue.
+type lockedFSM struct {
+	mu *sync.RWMutex
+	f  *fsm.FSM
+}
+
+func (l *lockedFSM) Apply(e *raft.Log) interface{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Apply(e)
+}
+
+func (l *lockedFSM) Snapshot() (raft.FSMSnapshot, error) { return l.f.Snapshot() }
+
+func (l *lockedFSM) Restore(r io.ReadCloser) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.f.Restore(r)
+}
+
+// lockedBatchFSM is lockedFSM for an FSM that applies raft batches at once:
+// one lock round trip per batch.
+type lockedBatchFSM struct {
+	lockedFSM
+	b raft.BatchingFSM
+}
+
+func (l *lockedBatchFSM) ApplyBatch(es []*raft.Log) []interface{} {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.ApplyBatch(es)
+}
+
+// wrapFSM returns the raft.FSM raft drives, keeping batching when f has it.
+func wrapFSM(mu *sync.RWMutex, f *fsm.FSM) raft.FSM {
+	l := lockedFSM{mu: mu, f: f}
+	if b, ok := any(f).(raft.BatchingFSM); ok {
+		return &lockedBatchFSM{lockedFSM: l, b: b}
+	}
+	return &l
+}

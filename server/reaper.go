@@ -1,0 +1,43 @@
+package server
+
+import (
+	"time"
+
+	"github.com/zkraft/zkraft/fsm"
+)
+
+// reapLoop proposes the deletion of empty containers and expired TTL nodes
+// every ContainerCheckInterval, at most ContainerMaxPerMinute per minute as
+// ZooKeeper's ContainerManager throttles them.
+func (s *Server) reapLoop() {
+	defer s.wg.Done()
+	interval := s.opts.ContainerCheckInterval
+	if interval <= 0 {
+		return
+	}
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case now := <-t.C:
+			if !s.node.isLeader() {
+				continue
+			}
+			limit := 10000
+			if s.opts.ContainerMaxPerMinute > 0 {
+				limit = max(1, int(int64(s.opts.ContainerMaxPerMinute)*int64(interval)/int64(time.Minute)))
+			}
+			ms := now.UnixMilli()
+			paths := s.fsm.ReapCandidates(ms, limit)
+			if len(paths) == 0 {
+				continue
+			}
+			s.log.Debug("reaping containers and TTL nodes", "count", len(paths))
+			if err := s.node.raft.Apply(fsm.EncodeReap(ms, paths), 0).Error(); err != nil {
+				s.log.Warn("proposing reap failed", "err", err)
+			}
+		}
+	}
+}

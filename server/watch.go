@@ -1,0 +1,354 @@
+package server
+
+import (
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/zkraft/zkraft/fsm"
+	"github.com/zkraft/zkraft/protocol"
+)
+
+// watchBits are the kinds of watch one connection holds on one path.
+type watchBits uint8
+
+const (
+	watchData       watchBits = 1 << iota // one-shot: getData, exists on an existing node
+	watchExist                            // one-shot: exists on a missing node
+	watchChild                            // one-shot: getChildren
+	watchPersistent                       // addWatch PERSISTENT: every event on the path
+	watchRecursive                        // addWatch PERSISTENT_RECURSIVE: the path and below
+)
+
+// oneShotMask is the one-shot watches an event type fires (and consumes).
+func oneShotMask(t protocol.EventType) watchBits {
+	switch t {
+	case protocol.EventNodeCreated, protocol.EventNodeDataChanged:
+		return watchData | watchExist
+	case protocol.EventNodeDeleted:
+		return watchData | watchExist | watchChild
+	case protocol.EventNodeChildrenChanged:
+		return watchChild
+	}
+	return 0
+}
+
+// watchManager holds the watches of this server's connections. Watches live
+// with a connection, as in ZooKeeper: a client re-registers them with
+// setWatches after it reconnects.
+type watchManager struct {
+	mu        sync.Mutex
+	byPath    map[string]map[*conn]watchBits
+	byConn    map[*conn]map[string]watchBits
+	recursive int // registrations of watchRecursive; none means no ancestor walk
+
+	fired map[*conn]struct{} // scratch for trigger
+}
+
+func newWatchManager() *watchManager {
+	return &watchManager{
+		byPath: make(map[string]map[*conn]watchBits),
+		byConn: make(map[*conn]map[string]watchBits),
+		fired:  make(map[*conn]struct{}),
+	}
+}
+
+func (w *watchManager) addLocked(c *conn, path string, b watchBits) {
+	pm := w.byPath[path]
+	if pm == nil {
+		pm = make(map[*conn]watchBits)
+		w.byPath[path] = pm
+	}
+	old := pm[c]
+	if b&watchRecursive != 0 && old&watchRecursive == 0 {
+		w.recursive++
+	}
+	pm[c] = old | b
+	cm := w.byConn[c]
+	if cm == nil {
+		cm = make(map[string]watchBits)
+		w.byConn[c] = cm
+	}
+	cm[path] = old | b
+}
+
+// setLocked stores the bits of c on path, dropping the entry when none are
+// left.
+func (w *watchManager) setLocked(c *conn, path string, b watchBits) {
+	pm := w.byPath[path]
+	old := pm[c]
+	if old&watchRecursive != 0 && b&watchRecursive == 0 {
+		w.recursive--
+	}
+	if b == 0 {
+		delete(pm, c)
+		if len(pm) == 0 {
+			delete(w.byPath, path)
+		}
+		if cm := w.byConn[c]; cm != nil {
+			delete(cm, path)
+			if len(cm) == 0 {
+				delete(w.byConn, c)
+			}
+		}
+		return
+	}
+	pm[c] = b
+	w.byConn[c][path] = b
+}
+
+// add registers a one-shot watch; it is the fsm.Read watch callback's body.
+func (w *watchManager) add(c *conn, kind fsm.WatchKind, path string) {
+	var b watchBits
+	switch kind {
+	case fsm.WatchData:
+		b = watchData
+	case fsm.WatchExist:
+		b = watchExist
+	case fsm.WatchChild:
+		b = watchChild
+	default:
+		return
+	}
+	w.mu.Lock()
+	w.addLocked(c, path, b)
+	w.mu.Unlock()
+}
+
+// addPersistent registers an addWatch watch.
+func (w *watchManager) addPersistent(c *conn, path string, recursive bool) {
+	b := watchPersistent
+	if recursive {
+		b = watchRecursive
+	}
+	w.mu.Lock()
+	w.addLocked(c, path, b)
+	w.mu.Unlock()
+}
+
+// removeMask is what a removeWatches/checkWatches WatcherType covers. Data
+// includes the exist watch (ZooKeeper keeps both in its data watch table);
+// Any covers every kind.
+func removeMask(typ int32) watchBits {
+	switch typ {
+	case protocol.WatcherChildren:
+		return watchChild
+	case protocol.WatcherData:
+		return watchData | watchExist
+	case protocol.WatcherAny:
+		return watchData | watchExist | watchChild | watchPersistent | watchRecursive
+	case protocol.WatcherPersistent:
+		return watchPersistent
+	case protocol.WatcherPersistentRecursive:
+		return watchRecursive
+	}
+	return 0
+}
+
+// remove drops c's watches of the given type on path (only checks when
+// dryRun) and reports whether there was any.
+func (w *watchManager) remove(c *conn, path string, typ int32, dryRun bool) bool {
+	mask := removeMask(typ)
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	b := w.byPath[path][c]
+	if b&mask == 0 {
+		return false
+	}
+	if !dryRun {
+		w.setLocked(c, path, b&^mask)
+	}
+	return true
+}
+
+// removeConn drops every watch of a closed connection.
+func (w *watchManager) removeConn(c *conn) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for path := range w.byConn[c] {
+		w.setLocked(c, path, 0)
+	}
+	delete(w.byConn, c)
+}
+
+// trigger fires the watches the events of one applied entry match and queues
+// the notifications. Each watcher gets one notification per event even when
+// several of its watches match.
+func (w *watchManager) trigger(events []fsm.Event, zxid int64) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, ev := range events {
+		clear(w.fired)
+		mask := oneShotMask(ev.Type)
+		persistent := watchPersistent | watchRecursive
+		if ev.Type == protocol.EventNodeChildrenChanged {
+			persistent = watchPersistent
+		}
+		for c, b := range w.byPath[ev.Path] {
+			if b&(mask|persistent) == 0 {
+				continue
+			}
+			w.fired[c] = struct{}{}
+			c.queueEvent(ev.Type, protocol.StateSyncConnected, ev.Path, notificationZxid(zxid))
+			if b&mask != 0 {
+				w.setLocked(c, ev.Path, b&^mask)
+			}
+		}
+		if w.recursive == 0 || ev.Type == protocol.EventNodeChildrenChanged {
+			continue
+		}
+		for p := parent(ev.Path); p != ""; p = parent(p) {
+			for c, b := range w.byPath[p] {
+				if b&watchRecursive == 0 {
+					continue
+				}
+				if _, ok := w.fired[c]; ok {
+					continue
+				}
+				w.fired[c] = struct{}{}
+				c.queueEvent(ev.Type, protocol.StateSyncConnected, ev.Path, notificationZxid(zxid))
+			}
+		}
+	}
+}
+
+// parent returns the parent path, "" for the root.
+func parent(p string) string {
+	if p == "/" || p == "" {
+		return ""
+	}
+	i := strings.LastIndexByte(p, '/')
+	if i <= 0 {
+		return "/"
+	}
+	return p[:i]
+}
+
+// notificationZxid is the zxid a notification's reply header carries.
+// ZooKeeper 3.8 sends -1 there; clients ignore it.
+func notificationZxid(int64) int64 { return -1 }
+
+// watchSummary is the data of wchs: connections, paths and watches.
+func (w *watchManager) summary() (conns, paths, total int) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for _, pm := range w.byPath {
+		for _, b := range pm {
+			total += bitsCount(b)
+		}
+	}
+	return len(w.byConn), len(w.byPath), total
+}
+
+func bitsCount(b watchBits) int {
+	n := 0
+	for ; b != 0; b &= b - 1 {
+		n++
+	}
+	return n
+}
+
+// byConnection lists, per connection, the watched paths sorted (wchc).
+func (w *watchManager) byConnection() map[*conn][]string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[*conn][]string, len(w.byConn))
+	for c, cm := range w.byConn {
+		paths := make([]string, 0, len(cm))
+		for p := range cm {
+			paths = append(paths, p)
+		}
+		sort.Strings(paths)
+		out[c] = paths
+	}
+	return out
+}
+
+// byPathList lists, per path, the watching connections (wchp).
+func (w *watchManager) byPathList() map[string][]*conn {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make(map[string][]*conn, len(w.byPath))
+	for p, pm := range w.byPath {
+		cs := make([]*conn, 0, len(pm))
+		for c := range pm {
+			cs = append(cs, c)
+		}
+		out[p] = cs
+	}
+	return out
+}
+
+// onWatch is the fsm.Read watch callback of a connection.
+func (c *conn) onWatch(kind fsm.WatchKind, path string) { c.s.watches.add(c, kind, path) }
+
+// handleSetWatches re-registers a reconnecting client's watches, firing at
+// once what changed after the client's last zxid: a data watch on a deleted
+// node gets NodeDeleted, on a changed one NodeDataChanged; an exist watch on a
+// node that now exists gets NodeCreated; a child watch gets NodeDeleted or
+// NodeChildrenChanged. Persistent watches are registered again.
+func (c *conn) handleSetWatches(xid int32, op protocol.OpCode, body []byte) error {
+	var sw protocol.SetWatches2
+	if op == protocol.OpSetWatches {
+		var v1 protocol.SetWatches
+		if err := protocol.Unmarshal(body, &v1); err != nil {
+			return err
+		}
+		sw = protocol.SetWatches2{RelativeZxid: v1.RelativeZxid, DataWatches: v1.DataWatches,
+			ExistWatches: v1.ExistWatches, ChildWatches: v1.ChildWatches}
+	} else if err := protocol.Unmarshal(body, &sw); err != nil {
+		return err
+	}
+	s := c.s
+	rel := sw.RelativeZxid
+	s.stateMu.RLock()
+	defer s.stateMu.RUnlock()
+	stat := func(path string) (protocol.Stat, bool) {
+		resp, _, code := s.fsm.Read(protocol.OpExists, &protocol.PathWatchRequest{Path: path}, c.auth, nil)
+		if code != protocol.ErrOK {
+			return protocol.Stat{}, false
+		}
+		if sr, ok := resp.(*protocol.StatResponse); ok {
+			return sr.Stat, true
+		}
+		return protocol.Stat{}, false
+	}
+	z := notificationZxid(s.fsm.LastZxid())
+	for _, p := range sw.DataWatches {
+		st, ok := stat(p)
+		switch {
+		case !ok:
+			c.queueEvent(protocol.EventNodeDeleted, protocol.StateSyncConnected, p, z)
+		case st.Mzxid > rel:
+			c.queueEvent(protocol.EventNodeDataChanged, protocol.StateSyncConnected, p, z)
+		default:
+			s.watches.add(c, fsm.WatchData, p)
+		}
+	}
+	for _, p := range sw.ExistWatches {
+		if _, ok := stat(p); ok {
+			c.queueEvent(protocol.EventNodeCreated, protocol.StateSyncConnected, p, z)
+		} else {
+			s.watches.add(c, fsm.WatchExist, p)
+		}
+	}
+	for _, p := range sw.ChildWatches {
+		st, ok := stat(p)
+		switch {
+		case !ok:
+			c.queueEvent(protocol.EventNodeDeleted, protocol.StateSyncConnected, p, z)
+		case st.Pzxid > rel:
+			c.queueEvent(protocol.EventNodeChildrenChanged, protocol.StateSyncConnected, p, z)
+		default:
+			s.watches.add(c, fsm.WatchChild, p)
+		}
+	}
+	for _, p := range sw.PersistentWatches {
+		s.watches.addPersistent(c, p, false)
+	}
+	for _, p := range sw.PersistentRecursiveWatches {
+		s.watches.addPersistent(c, p, true)
+	}
+	c.queueReply(xid, s.fsm.LastZxid(), protocol.ErrOK, nil)
+	return nil
+}
