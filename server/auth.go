@@ -52,22 +52,24 @@ func (c *conn) addAuth(id protocol.Id) {
 }
 
 // clientInfo is the whoAmI answer: one entry per identity, the digest
-// scheme showing only the user name as ZooKeeper's provider does.
+// scheme showing only the user name as ZooKeeper's provider does. ZooKeeper
+// 3.8 lists the identities added by auth packets before the connection's ip
+// identity ([{digest bob} {ip 127.0.0.1}]).
 func (c *conn) clientInfo() []protocol.ClientInfo {
 	out := make([]protocol.ClientInfo, 0, len(c.auth))
-	for _, a := range c.auth {
+	for _, a := range c.auth[1:] {
 		user := a.ID
 		if a.Scheme == "digest" {
 			user, _, _ = strings.Cut(a.ID, ":")
 		}
 		out = append(out, protocol.ClientInfo{AuthScheme: a.Scheme, User: user})
 	}
-	return out
+	return append(out, protocol.ClientInfo{AuthScheme: c.auth[0].Scheme, User: c.auth[0].ID})
 }
 
-// handleSASL answers a SASL token on a server without SASL configured.
+// handleSASL answers a SASL token on a server without SASL configured as
+// ZooKeeper 3.8 does: OK with a null token, and the connection stays open.
 func (c *conn) handleSASL(xid int32) error {
-	c.queueReply(xid, 0, protocol.ErrAuthFailed, nil)
-	c.closeAfterFlush()
-	return errClose
+	c.queueReply(xid, 0, protocol.ErrOK, &protocol.SASLRequest{})
+	return nil
 }

@@ -92,7 +92,7 @@ func (c *conn) start() {
 var errClose = errors.New("server: connection closing")
 
 func (c *conn) readLoop() {
-	defer c.close()
+	defer c.closeWhenFlushed()
 	c.br = bufio.NewReaderSize(c.nc, 16<<10)
 	// A connection that never sends a connect request is dropped after the
 	// longest session timeout, as ZooKeeper drops sessionless connections.
@@ -300,6 +300,24 @@ func (c *conn) closeAfterFlush() {
 	c.closeSoon = true
 	c.outMu.Unlock()
 	c.wake()
+}
+
+// closeWhenFlushed closes the connection when the reader stops: at once,
+// unless a last reply (AuthFailed, a refused resume) is still to be written,
+// which the writer does before it closes.
+func (c *conn) closeWhenFlushed() {
+	c.outMu.Lock()
+	soon := c.closeSoon
+	c.outMu.Unlock()
+	if soon {
+		t := time.NewTimer(c.writeTimeout())
+		select {
+		case <-c.done:
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	c.close()
 }
 
 // close tears the connection down; the session, if any, lives on until it

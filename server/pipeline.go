@@ -82,7 +82,8 @@ func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time)
 			s.watches.addPersistent(c, req.Path, req.Mode == protocol.AddWatchPersistentRecursive)
 			s.stateMu.RUnlock()
 		}
-		c.queueReply(xid, s.fsm.LastZxid(), code, nil)
+		// ZooKeeper answers addWatch with an ErrorResponse body holding 0.
+		c.queueReply(xid, s.fsm.LastZxid(), code, &protocol.ErrorResponse{})
 	case op == protocol.OpCheckWatches || op == protocol.OpRemoveWatches:
 		var req protocol.WatchesRequest
 		if err := protocol.Unmarshal(body, &req); err != nil {
@@ -120,7 +121,8 @@ func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time)
 	case op == protocol.OpSASL:
 		return c.handleSASL(xid)
 	default:
-		c.queueReply(xid, s.fsm.LastZxid(), protocol.ErrUnimplemented, nil)
+		// ZooKeeper answers an unknown op with Unimplemented and zxid -1.
+		c.queueReply(xid, -1, protocol.ErrUnimplemented, nil)
 	}
 	s.stats.observe(op, now, false)
 	c.stats.observe(now)

@@ -224,7 +224,6 @@ func (c *conn) handshake(frame []byte) error {
 			"session", fmt.Sprintf("0x%x", req.SessionID), "live", live)
 		c.queueRecord(&protocol.ConnectResponse{Passwd: make([]byte, 16), HasReadOnly: c.readOnly})
 		c.closeAfterFlush()
-		<-c.done
 		return errClose
 	}
 	c.attach(req.SessionID, now)

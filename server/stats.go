@@ -43,7 +43,7 @@ func (l *latency) snapshot() (mn int64, avg float64, mx int64, n int64) {
 
 func (l *latency) reset() {
 	l.mu.Lock()
-	*l = latency{}
+	l.min, l.max, l.total, l.count, l.last = 0, 0, 0, 0, 0
 	l.mu.Unlock()
 }
 
@@ -84,7 +84,7 @@ func (s *serverStats) reset() {
 // connStats are one connection's counters for cons.
 type connStats struct {
 	established time.Time
-	recved   atomic.Int64
+	recved      atomic.Int64
 	sent        atomic.Int64
 	lastOp      atomic.Int32
 	lastCxid    atomic.Int32
