@@ -121,7 +121,9 @@ func (t *tx) request(h *Header, body []byte, res *Result) (protocol.Record, prot
 		}
 	}
 	if h.Op == protocol.OpCloseSession {
-		t.closeSession(h.SessionID)
+		if !t.closeSession(h.SessionID) {
+			return nil, protocol.ErrSessionExpired
+		}
 		res.Closed = []int64{h.SessionID}
 		return nil, protocol.ErrOK
 	}

@@ -32,8 +32,20 @@ func password(secret []byte, id int64) []byte {
 	return m.Sum(nil)[:16]
 }
 
-// applyCreateSession adds a session with the id the proposer chose.
+// ValidSessionID reports whether id can name a session: ephemeral owners share
+// their encoding with containers (Long.MIN_VALUE) and ZooKeeper's extended
+// types (top byte 0xFF), so those ids and 0 are refused, as ZooKeeper refuses
+// server id 255 in its session ids.
+func ValidSessionID(id int64) bool {
+	return kindOf(id) == kindEphemeral
+}
+
+// applyCreateSession adds a session with the id the proposer chose; a
+// duplicate or unusable id is BadArguments.
 func (t *tx) applyCreateSession(id int64, body *CreateSessionBody) protocol.ErrCode {
+	if !ValidSessionID(id) {
+		return protocol.ErrBadArguments
+	}
 	if _, ok := t.sessions.Get(sessionKey(id)); ok {
 		return protocol.ErrBadArguments
 	}
