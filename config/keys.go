@@ -132,6 +132,19 @@ var settings = map[string]setting{
 	keyStandalone:        {set: boolean(func(c *Config) *bool { return &c.StandaloneEnabled })},
 	keyDynamicConfigFile: {set: text(func(c *Config) *string { return &c.DynamicConfigFile })},
 	keyLocalSessions:     {set: boolean(func(c *Config) *bool { return &c.LocalSessionsEnabled })},
+	// electionAlg has one legal value left in ZooKeeper; raft elects here,
+	// but a file that asks for another algorithm is refused as ZooKeeper
+	// refuses it.
+	"electionAlg": {set: func(_ *Config, v string) (string, error) {
+		n, err := parseInt(v)
+		if err != nil {
+			return "", err
+		}
+		if n != 3 {
+			return "", fmt.Errorf("%d is not supported; only 3 (fast leader election) is", n)
+		}
+		return "", nil
+	}},
 	keyPeerType: {set: func(c *Config, v string) (string, error) {
 		t, err := parsePeerType(v)
 		if err != nil {
@@ -147,7 +160,7 @@ var settings = map[string]setting{
 var ignoredKeys = map[string]bool{
 	"localSessionsUpgradingEnabled": true, "secureClientPortAddress": true,
 	"observerMasterPort": true, "clientPortListenBacklog": true,
-	"connectToLearnerMasterLimit": true, "electionAlg": true,
+	"connectToLearnerMasterLimit": true,
 	"quorumListenOnAllIPs": true, "syncEnabled": true, "sslQuorum": true,
 	"portUnification": true, "sslQuorumReloadCertFiles": true,
 	"quorum.cnxn.threads.size": true, "oraclePath": true,

@@ -186,6 +186,8 @@ func TestParseServer(t *testing.T) {
 			ClientHost: "10.0.0.1", ClientPort: 2181}, "zk1:2888:3888:participant;10.0.0.1:2181"},
 		{"[::1]:2888:3888;[::1]:2181", Server{Host: "::1", QuorumPort: 2888, ElectionPort: 3888, Role: Participant,
 			ClientHost: "::1", ClientPort: 2181}, "[::1]:2888:3888:participant;[::1]:2181"},
+		{"zk1:2888:3888;", Server{Host: "zk1", QuorumPort: 2888, ElectionPort: 3888, Role: Participant}, "zk1:2888:3888:participant"},
+		{"zk1:2888:3888:", Server{Host: "zk1", QuorumPort: 2888, ElectionPort: 3888, Role: Participant}, "zk1:2888:3888:participant"},
 		{"zk1:2888:3888; 2181", Server{Host: "zk1", QuorumPort: 2888, ElectionPort: 3888, Role: Participant, ClientPort: 2181},
 			"zk1:2888:3888:participant;0.0.0.0:2181"},
 	}
@@ -204,7 +206,7 @@ func TestParseServer(t *testing.T) {
 		}
 	}
 	for _, in := range []string{"", "zk1", "zk1:2888", ":2888:3888", "zk1:2888:3888:x:y", "[::1:2888:3888", "[::1]2888:3888",
-		"zk1:0:3888", "zk1:2888:3888;", "zk1:2888:3888;:2181", "zk1:2888:3888;h:", "zk1:2888:3888;h:1:2"} {
+		"zk1:0:3888", "zk1:2888:3888;:2181", "zk1:2888:3888;h:", "zk1:2888:3888;h:1:2"} {
 		if s, err := ParseServer(1, in); err == nil {
 			t.Errorf("ParseServer(%q) = %+v, want an error", in, s)
 		}

@@ -54,10 +54,13 @@ func ParseServer(id int64, value string) (Server, error) {
 	}
 	s := Server{ID: id, Role: Participant}
 
-	serverPart, clientPart, hasClient := strings.Cut(value, ";")
+	// Java's String.split drops trailing empty fields, so ZooKeeper reads
+	// "h:1:2;" and "h:1:2:" as "h:1:2"; so does this.
+	serverPart, clientPart, hasClient := strings.Cut(strings.TrimRight(value, ";"), ";")
 	if strings.Contains(clientPart, ";") {
 		return bad("has more than one ';'")
 	}
+	serverPart = strings.TrimRight(serverPart, ":")
 	if strings.Contains(serverPart, "|") {
 		return Server{}, fmt.Errorf("%q lists several addresses for server %d; multiple addresses per server are not supported", value, id)
 	}
