@@ -161,7 +161,7 @@ var ignoredKeys = map[string]bool{
 	"localSessionsUpgradingEnabled": true, "secureClientPortAddress": true,
 	"observerMasterPort": true, "clientPortListenBacklog": true,
 	"connectToLearnerMasterLimit": true,
-	"quorumListenOnAllIPs": true, "syncEnabled": true, "sslQuorum": true,
+	"quorumListenOnAllIPs":        true, "syncEnabled": true, "sslQuorum": true,
 	"portUnification": true, "sslQuorumReloadCertFiles": true,
 	"quorum.cnxn.threads.size": true, "oraclePath": true,
 	"snapCount": true, "snapSizeLimitInKb": true, "preAllocSize": true,
