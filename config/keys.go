@@ -157,22 +157,23 @@ var settings = map[string]setting{
 
 // ignoredKeys are ZooKeeper settings zkraft reads without error but does not
 // act on (yet): they get a warning that says so, not "unknown key".
-var ignoredKeys = map[string]bool{
-	"localSessionsUpgradingEnabled": true, "secureClientPortAddress": true,
-	"observerMasterPort": true, "clientPortListenBacklog": true,
-	"connectToLearnerMasterLimit": true,
-	"quorumListenOnAllIPs":        true, "syncEnabled": true, "sslQuorum": true,
-	"portUnification": true, "sslQuorumReloadCertFiles": true,
-	"quorum.cnxn.threads.size": true, "oraclePath": true,
-	"snapCount": true, "snapSizeLimitInKb": true, "preAllocSize": true,
-	"forceSync": true, "globalOutstandingLimit": true, "skipACL": true,
-	"serverCnxnFactory": true, "commitLogCount": true,
-	"txnLogSizeLimitInKb": true, "fsync.warningthresholdms": true,
-	"flushDelay": true, "maxBatchSize": true, "maxWriteQueuePollTime": true,
-	"readonlymode.enabled": true, "digest.enabled": true, "audit.enable": true,
-	"snapshot.trust.empty": true, "snapshot.compression.method": true,
-	"admin.idleTimeout": true, "admin.portUnification": true,
-	"admin.forceHttps": true, "admin.needClientAuth": true,
+var ignoredKeys = setOf(`
+	localSessionsUpgradingEnabled secureClientPortAddress observerMasterPort
+	clientPortListenBacklog connectToLearnerMasterLimit quorumListenOnAllIPs
+	syncEnabled sslQuorum portUnification sslQuorumReloadCertFiles
+	quorum.cnxn.threads.size oraclePath snapCount snapSizeLimitInKb preAllocSize
+	forceSync globalOutstandingLimit skipACL serverCnxnFactory commitLogCount
+	txnLogSizeLimitInKb fsync.warningthresholdms flushDelay maxBatchSize
+	maxWriteQueuePollTime readonlymode.enabled digest.enabled audit.enable
+	snapshot.trust.empty snapshot.compression.method admin.idleTimeout
+	admin.portUnification admin.forceHttps admin.needClientAuth`)
+
+func setOf(words string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(words) {
+		m[w] = true
+	}
+	return m
 }
 
 // ignoredPrefixes extend ignoredKeys to families of keys.
