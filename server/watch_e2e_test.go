@@ -1,0 +1,153 @@
+package server
+
+import (
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zkraft/zkraft/protocol"
+)
+
+// setWatches against a relative zxid fires at once what changed after it
+// and registers the rest.
+func TestSetWatches(t *testing.T) {
+	s := startServer(t, testOptions(t))
+	w := dialRaw(t, s.Addr().String())
+	w.connect(5000, 0, nil)
+	create := func(xid int32, p string) {
+		w.send(xid, protocol.OpCreate, &protocol.CreateRequest{Path: p, ACL: openACL})
+		if h := w.recv(nil); h.Err != protocol.ErrOK {
+			t.Fatalf("create %s: %v", p, h.Err)
+		}
+	}
+	create(1, "/d")
+	create(2, "/same")
+	create(3, "/c")
+	create(4, "/gone")
+	rel := s.fsm.LastZxid()
+	w.send(5, protocol.OpSetData, &protocol.SetDataRequest{Path: "/d", Data: []byte("x"), Version: -1})
+	w.recv(nil)
+	w.send(6, protocol.OpDelete, &protocol.DeleteRequest{Path: "/gone", Version: -1})
+	w.recv(nil)
+
+	r := dialRaw(t, s.Addr().String())
+	r.connect(5000, 0, nil)
+	r.send(protocol.XidSetWatches, protocol.OpSetWatches2, &protocol.SetWatches2{
+		RelativeZxid:               rel,
+		DataWatches:                []string{"/d", "/gone", "/same"},
+		ExistWatches:               []string{"/c", "/nx"},
+		ChildWatches:               []string{"/same"},
+		PersistentRecursiveWatches: []string{"/tree"},
+	})
+	want := []protocol.WatcherEvent{
+		ev(protocol.EventNodeDataChanged, "/d"),
+		ev(protocol.EventNodeDeleted, "/gone"),
+		ev(protocol.EventNodeCreated, "/c"),
+	}
+	for _, we := range want {
+		if got := r.recvEvent(); got != we {
+			t.Fatalf("event %+v, want %+v", got, we)
+		}
+	}
+	if h := r.recv(nil); h.Xid != protocol.XidSetWatches || h.Err != protocol.ErrOK {
+		t.Fatalf("setWatches reply %+v", h)
+	}
+	// What was registered fires on the next change.
+	create(7, "/nx")
+	create(8, "/same/kid")
+	create(9, "/tree")
+	w.send(10, protocol.OpSetData, &protocol.SetDataRequest{Path: "/same", Data: []byte("y"), Version: -1})
+	w.recv(nil)
+	for _, we := range []protocol.WatcherEvent{
+		ev(protocol.EventNodeCreated, "/nx"),
+		ev(protocol.EventNodeChildrenChanged, "/same"),
+		ev(protocol.EventNodeCreated, "/tree"),
+		ev(protocol.EventNodeDataChanged, "/same"),
+	} {
+		if got := r.recvEvent(); got != we {
+			t.Fatalf("event %+v, want %+v", got, we)
+		}
+	}
+}
+
+func TestAddWatchAndRemoveWatches(t *testing.T) {
+	s := startServer(t, testOptions(t))
+	r := dialRaw(t, s.Addr().String())
+	r.connect(5000, 0, nil)
+	var er protocol.ErrorResponse
+	r.send(1, protocol.OpAddWatch, &protocol.AddWatchRequest{Path: "/t", Mode: protocol.AddWatchPersistentRecursive})
+	if h := r.recv(&er); h.Err != protocol.ErrOK || er.Err != 0 {
+		t.Fatalf("addWatch %+v %+v", h, er)
+	}
+	r.send(2, protocol.OpCreate, &protocol.CreateRequest{Path: "/t", ACL: openACL})
+	if e := r.recvEvent(); e != ev(protocol.EventNodeCreated, "/t") {
+		t.Fatalf("event %+v", e)
+	}
+	r.recv(nil)
+	r.send(3, protocol.OpCreate, &protocol.CreateRequest{Path: "/t/a", ACL: openACL})
+	if e := r.recvEvent(); e != ev(protocol.EventNodeCreated, "/t/a") {
+		t.Fatalf("event %+v", e)
+	}
+	r.recv(nil)
+	r.send(4, protocol.OpCheckWatches, &protocol.WatchesRequest{Path: "/t", Type: protocol.WatcherPersistentRecursive})
+	if h := r.recv(nil); h.Err != protocol.ErrOK {
+		t.Fatalf("checkWatches: %v", h.Err)
+	}
+	r.send(5, protocol.OpRemoveWatches, &protocol.WatchesRequest{Path: "/t", Type: protocol.WatcherData})
+	if h := r.recv(nil); h.Err != protocol.ErrNoWatcher {
+		t.Fatalf("removeWatches of a missing kind: %v", h.Err)
+	}
+	r.send(6, protocol.OpRemoveWatches, &protocol.WatchesRequest{Path: "/t", Type: protocol.WatcherAny})
+	if h := r.recv(nil); h.Err != protocol.ErrOK {
+		t.Fatalf("removeWatches: %v", h.Err)
+	}
+	// No event now: the next frame is the reply.
+	r.send(7, protocol.OpCreate, &protocol.CreateRequest{Path: "/t/b", ACL: openACL})
+	if h := r.recv(nil); h.Xid != 7 {
+		t.Fatalf("got xid %d, a removed watch fired", h.Xid)
+	}
+}
+
+// go-zookeeper/zk resends its watches with setWatches after reconnecting to
+// a restarted server, and a change made after the restart reaches it.
+func TestWatchSurvivesRestart(t *testing.T) {
+	o := testOptions(t)
+	s1 := startServer(t, o)
+	o.ClientAddr = s1.Addr().String()
+	a, _ := connect(t, s1, 5*time.Second)
+	if _, err := a.Create("/s", []byte("0"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	_, _, ch, err := a.GetW("/s")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid := a.SessionID()
+	s1.Close()
+	s2 := startServer(t, o)
+	b, _ := connect(t, s2, 5*time.Second)
+	deadline := time.Now().Add(10 * time.Second)
+	for a.State() != zk.StateHasSession || a.SessionID() != sid {
+		if time.Now().After(deadline) {
+			t.Fatalf("client did not resume its session: state %v id 0x%x", a.State(), a.SessionID())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// setWatches has been sent once the session is back; give the client's
+	// send loop a round trip to be sure it went before this write.
+	if _, _, err := a.Exists("/"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Set("/s", []byte("1"), -1); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-ch:
+		if e.Type != zk.EventNodeDataChanged || e.Path != "/s" {
+			t.Fatalf("event %+v", e)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no event after restart")
+	}
+}
