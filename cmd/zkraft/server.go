@@ -1,0 +1,160 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"strconv"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zkraft/zkraft/config"
+	"github.com/zkraft/zkraft/server"
+)
+
+// serverOptions are the flags of "zkraft server".
+type serverOptions struct {
+	configFile string
+	dataDir    string
+	clientPort int
+	logLevel   string
+	logFormat  string
+}
+
+func newServerCommand() *cobra.Command {
+	o := &serverOptions{}
+	cmd := &cobra.Command{
+		Use:   "server",
+		Short: "Run a zkraft server",
+		Long: `Run a zkraft server until SIGINT or SIGTERM.
+
+With --config it reads a ZooKeeper zoo.cfg (and dataDir/myid); without it, it
+uses embedded defaults: client port 2181, tickTime 2000, data in
+./zkraft-data. --data-dir and --client-port override either.
+
+Only standalone servers run so far: a zoo.cfg listing an ensemble (more than
+one participant in server.N lines) is refused.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.configFile, "config", "c", "", "zoo.cfg to read (default: embedded standalone defaults)")
+	f.StringVar(&o.dataDir, "data-dir", "", "override dataDir (and dataLogDir, unless zoo.cfg sets it)")
+	f.IntVar(&o.clientPort, "client-port", 0, "override clientPort")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	return cmd
+}
+
+func (o *serverOptions) run(cmd *cobra.Command) error {
+	logger, err := newLogger(cmd.ErrOrStderr(), o.logLevel, o.logFormat)
+	if err != nil {
+		return err
+	}
+	cfg, err := o.loadConfig(cmd)
+	if err != nil {
+		return err
+	}
+	for _, w := range cfg.Warnings {
+		logger.Warn("config: " + w.Error())
+	}
+	if cfg.Distributed() {
+		return fmt.Errorf("%s lists an ensemble of %d servers (%d participants): ensembles are not supported yet; "+
+			"remove the server.N lines to run this member standalone", cfg.File, len(cfg.Servers), cfg.Participants())
+	}
+	for _, dir := range []string{cfg.DataDir, cfg.DataLogDir} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fmt.Errorf("creating data directory: %w", err)
+		}
+	}
+
+	opts := buildServerOptions(cfg, logger)
+	srv, err := server.New(opts)
+	if err != nil {
+		return err
+	}
+
+	// Take over SIGINT and SIGTERM before starting, so a signal during
+	// startup still ends in Close.
+	ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := srv.Start(); err != nil {
+		return errors.Join(err, srv.Close())
+	}
+	logger.Info("zkraft is ready", "version", version, "server_id", opts.ServerID,
+		"client_addr", fmt.Sprint(srv.Addr()), "data_dir", opts.DataDir, "data_log_dir", opts.DataLogDir)
+
+	<-ctx.Done()
+	// From here a second signal has its default effect: it ends the
+	// process at once if Close hangs.
+	stop()
+	logger.Info("shutting down")
+	if err := srv.Close(); err != nil {
+		return fmt.Errorf("shutting down: %w", err)
+	}
+	logger.Info("stopped")
+	return nil
+}
+
+// loadConfig reads zoo.cfg (or takes the embedded defaults), applies the
+// command-line overrides and myid, and validates the result.
+func (o *serverOptions) loadConfig(cmd *cobra.Command) (*config.Config, error) {
+	cfg := config.Default()
+	if o.configFile != "" {
+		var err error
+		if cfg, err = config.Load(o.configFile); err != nil {
+			return nil, err
+		}
+	}
+	if cmd.Flags().Changed("data-dir") {
+		if err := cfg.Set("dataDir", o.dataDir, "flag --data-dir"); err != nil {
+			return nil, err
+		}
+	}
+	if cmd.Flags().Changed("client-port") {
+		if err := cfg.Set("clientPort", strconv.Itoa(o.clientPort), "flag --client-port"); err != nil {
+			return nil, err
+		}
+	}
+	id, ok, err := config.ReadMyID(cfg.DataDir)
+	if err != nil {
+		return nil, err
+	}
+	cfg.ServerID = 1 // a standalone server without myid
+	if ok {
+		cfg.ServerID = id
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+// buildServerOptions translates zoo.cfg into the server's own options,
+// starting from the server's defaults for what zoo.cfg does not cover.
+func buildServerOptions(cfg *config.Config, logger *slog.Logger) server.Options {
+	opts := server.DefaultOptions()
+	opts.ClientAddr = cfg.ClientAddr()
+	opts.DataDir = cfg.DataDir
+	opts.DataLogDir = cfg.DataLogDir
+	opts.ServerID = int(cfg.ServerID)
+	opts.TickTime = cfg.TickTime
+	opts.MinSessionTimeout = cfg.MinSessionTimeout
+	opts.MaxSessionTimeout = cfg.MaxSessionTimeout
+	opts.MaxClientCnxns = cfg.MaxClientCnxns
+	opts.MaxCnxns = cfg.MaxCnxns
+	opts.MaxBuffer = cfg.MaxBuffer
+	opts.FourLetterWords = cfg.FourLetterWords
+	opts.SuperDigest = cfg.SuperDigest
+	opts.ExtendedTypes = cfg.ExtendedTypes
+	opts.EnforceQuota = cfg.EnforceQuota
+	opts.ContainerCheckInterval = cfg.ContainerCheckInterval
+	opts.ContainerMaxPerMinute = cfg.ContainerMaxPerMinute
+	opts.SnapRetainCount = cfg.SnapRetainCount
+	opts.ConfigLines = cfg.Lines()
+	opts.Logger = logger
+	return opts
+}
