@@ -53,7 +53,7 @@ func raftTimeouts(tick time.Duration, c *raft.Config) {
 const (
 	raftLogFile    = "raft-log.db"
 	raftStableFile = "raft-stable.db"
-	raftSnapDir    = "snapshots" // FileSnapshotStore adds its own "snapshots" below base
+	// FileSnapshotStore keeps its snapshots in DataDir/snapshots.
 )
 
 // openRaft opens (or creates) the stores in the option's directories and

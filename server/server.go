@@ -109,12 +109,14 @@ func (s *Server) Start() error {
 	s.node = node
 	if err := s.becomeLeader(); err != nil {
 		s.node.shutdown()
+		s.node = nil
 		return err
 	}
 
 	ln, err := net.Listen("tcp", s.opts.ClientAddr)
 	if err != nil {
 		s.node.shutdown()
+		s.node = nil
 		return fmt.Errorf("server: listening on %s: %w", s.opts.ClientAddr, err)
 	}
 	s.ln = ln
