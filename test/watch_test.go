@@ -207,16 +207,16 @@ func TestRemoveAndCheckWatches(t *testing.T) {
 	a := root + "/a"
 	r.Create(a, nil, worldAll, 0)
 
-	wantCode(t, "checkWatches without a watch", w.CheckWatches(a, watcherData), errNoWatcher)
-	wantCode(t, "removeWatches without a watch", w.RemoveWatches(a, watcherAny), errNoWatcher)
+	checkCode(t, "checkWatches without a watch", w.CheckWatches(a, watcherData), errNoWatcher)
+	checkCode(t, "removeWatches without a watch", w.RemoveWatches(a, watcherAny), errNoWatcher)
 	w.GetData(a, true)
 	w.GetChildren(root, true)
-	wantCode(t, "checkWatches data", w.CheckWatches(a, watcherData), errOK)
-	wantCode(t, "checkWatches any", w.CheckWatches(a, watcherAny), errOK)
-	wantCode(t, "checkWatches children where only data is set", w.CheckWatches(a, watcherChildren), errNoWatcher)
-	wantCode(t, "removeWatches data", w.RemoveWatches(a, watcherData), errOK)
-	wantCode(t, "checkWatches data after remove", w.CheckWatches(a, watcherData), errNoWatcher)
-	wantCode(t, "removeWatches children of root", w.RemoveWatches(root, watcherChildren), errOK)
+	checkCode(t, "checkWatches data", w.CheckWatches(a, watcherData), errOK)
+	checkCode(t, "checkWatches any", w.CheckWatches(a, watcherAny), errOK)
+	checkCode(t, "checkWatches children where only data is set", w.CheckWatches(a, watcherChildren), errNoWatcher)
+	checkCode(t, "removeWatches data", w.RemoveWatches(a, watcherData), errOK)
+	checkCode(t, "checkWatches data after remove", w.CheckWatches(a, watcherData), errNoWatcher)
+	checkCode(t, "removeWatches children of root", w.RemoveWatches(root, watcherChildren), errOK)
 	r.SetData(a, []byte("x"), -1)
 	r.Create(root+"/b", nil, worldAll, 0)
 	wantEvents(t, "after removing the watches", w.Quiesce())
@@ -225,14 +225,14 @@ func TestRemoveAndCheckWatches(t *testing.T) {
 	// 3.8's checkWatches does report another session's watch as present, so
 	// that is left unchecked.)
 	r.GetData(a, true)
-	wantCode(t, "removeWatches of another session's watch", w.RemoveWatches(a, watcherData), errNoWatcher)
+	checkCode(t, "removeWatches of another session's watch", w.RemoveWatches(a, watcherData), errNoWatcher)
 	r.SetData(a, []byte("x2"), -1)
 	wantEvents(t, "the other session's watch", r.Quiesce(), ev(evNodeDataChanged, a))
 
 	// A persistent watch counts as a data (and any) watch.
-	wantCode(t, "addWatch", w.AddWatch(a, addWatchPersistent), errOK)
-	wantCode(t, "checkWatches data with a persistent watch", w.CheckWatches(a, watcherData), errOK)
-	wantCode(t, "removeWatches any with a persistent watch", w.RemoveWatches(a, watcherAny), errOK)
+	checkCode(t, "addWatch", w.AddWatch(a, addWatchPersistent), errOK)
+	checkCode(t, "checkWatches data with a persistent watch", w.CheckWatches(a, watcherData), errOK)
+	checkCode(t, "removeWatches any with a persistent watch", w.RemoveWatches(a, watcherAny), errOK)
 	r.SetData(a, []byte("y"), -1)
 	wantEvents(t, "after removing the persistent watch", w.Quiesce())
 }
