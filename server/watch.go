@@ -9,15 +9,23 @@ import (
 	"github.com/zkraft/zkraft/protocol"
 )
 
-// watchBits are the kinds of watch one connection holds on one path.
+// watchBits are the kinds of watch one connection holds on one path. As in
+// ZooKeeper, a watch sits in a data table or a child table; addWatch
+// PERSISTENT puts one in each (watchPersistentData and watchPersistentChild),
+// PERSISTENT_RECURSIVE only in the data table. removeWatches works per table,
+// so a persistent watch whose child half was removed keeps firing for data.
 type watchBits uint8
 
 const (
-	watchData       watchBits = 1 << iota // one-shot: getData, exists on an existing node
-	watchExist                            // one-shot: exists on a missing node
-	watchChild                            // one-shot: getChildren
-	watchPersistent                       // addWatch PERSISTENT: every event on the path
-	watchRecursive                        // addWatch PERSISTENT_RECURSIVE: the path and below
+	watchData            watchBits = 1 << iota // data table, one-shot: getData, exists on an existing node
+	watchExist                                 // data table, one-shot: exists on a missing node
+	watchChild                                 // child table, one-shot: getChildren
+	watchPersistentData                        // data table, addWatch PERSISTENT
+	watchPersistentChild                       // child table, addWatch PERSISTENT
+	watchRecursive                             // data table, addWatch PERSISTENT_RECURSIVE: the path and below
+
+	dataTable  = watchData | watchExist | watchPersistentData | watchRecursive
+	childTable = watchChild | watchPersistentChild
 )
 
 // oneShotMask is the one-shot watches an event type fires (and consumes).
@@ -29,6 +37,21 @@ func oneShotMask(t protocol.EventType) watchBits {
 		return watchData | watchExist | watchChild
 	case protocol.EventNodeChildrenChanged:
 		return watchChild
+	}
+	return 0
+}
+
+// persistentMask is the persistent watches on the event's own path that an
+// event type fires: data-table events fire the data half, NodeChildrenChanged
+// the child half, NodeDeleted (both tables) either.
+func persistentMask(t protocol.EventType) watchBits {
+	switch t {
+	case protocol.EventNodeCreated, protocol.EventNodeDataChanged:
+		return watchPersistentData | watchRecursive
+	case protocol.EventNodeDeleted:
+		return watchPersistentData | watchPersistentChild | watchRecursive
+	case protocol.EventNodeChildrenChanged:
+		return watchPersistentChild
 	}
 	return 0
 }
@@ -117,7 +140,7 @@ func (w *watchManager) add(c *conn, kind fsm.WatchKind, path string) {
 
 // addPersistent registers an addWatch watch.
 func (w *watchManager) addPersistent(c *conn, path string, recursive bool) {
-	b := watchPersistent
+	b := watchPersistentData | watchPersistentChild
 	if recursive {
 		b = watchRecursive
 	}
@@ -126,19 +149,20 @@ func (w *watchManager) addPersistent(c *conn, path string, recursive bool) {
 	w.mu.Unlock()
 }
 
-// removeMask is what a removeWatches/checkWatches WatcherType covers. Data
-// includes the exist watch (ZooKeeper keeps both in its data watch table);
-// Any covers every kind.
+// removeMask is what a removeWatches/checkWatches WatcherType covers.
+// Children and Data cover their whole table, persistent watches included,
+// as ZooKeeper 3.8 does (3.9 narrowed them to one-shot watches); Persistent
+// and PersistentRecursive (3.9 clients) cover just those; Any covers all.
 func removeMask(typ int32) watchBits {
 	switch typ {
 	case protocol.WatcherChildren:
-		return watchChild
+		return childTable
 	case protocol.WatcherData:
-		return watchData | watchExist
+		return dataTable
 	case protocol.WatcherAny:
-		return watchData | watchExist | watchChild | watchPersistent | watchRecursive
+		return dataTable | childTable
 	case protocol.WatcherPersistent:
-		return watchPersistent
+		return watchPersistentData | watchPersistentChild
 	case protocol.WatcherPersistentRecursive:
 		return watchRecursive
 	}
@@ -180,10 +204,7 @@ func (w *watchManager) trigger(events []fsm.Event, zxid int64) {
 	for _, ev := range events {
 		clear(w.fired)
 		mask := oneShotMask(ev.Type)
-		persistent := watchPersistent | watchRecursive
-		if ev.Type == protocol.EventNodeChildrenChanged {
-			persistent = watchPersistent
-		}
+		persistent := persistentMask(ev.Type)
 		for c, b := range w.byPath[ev.Path] {
 			if b&(mask|persistent) == 0 {
 				continue

@@ -94,7 +94,8 @@ func TestAddWatchAndRemoveWatches(t *testing.T) {
 	if h := r.recv(nil); h.Err != protocol.ErrOK {
 		t.Fatalf("checkWatches: %v", h.Err)
 	}
-	r.send(5, protocol.OpRemoveWatches, &protocol.WatchesRequest{Path: "/t", Type: protocol.WatcherData})
+	// A recursive watch lives in the data table only.
+	r.send(5, protocol.OpRemoveWatches, &protocol.WatchesRequest{Path: "/t", Type: protocol.WatcherChildren})
 	if h := r.recv(nil); h.Err != protocol.ErrNoWatcher {
 		t.Fatalf("removeWatches of a missing kind: %v", h.Err)
 	}

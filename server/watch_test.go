@@ -173,17 +173,30 @@ func TestWatchRemove(t *testing.T) {
 	if !w.remove(c, "/a", protocol.WatcherData, true) || !w.remove(c, "/a", protocol.WatcherData, false) {
 		t.Fatal("data watch not found")
 	}
+	// Data covers the whole data table, the recursive watch included.
 	if w.remove(c, "/a", protocol.WatcherData, true) {
 		t.Fatal("data watch still there after remove")
 	}
-	if w.remove(c, "/a", protocol.WatcherPersistent, false) {
-		t.Fatal("persistent watch found where there is only a recursive one")
+	if w.remove(c, "/a", protocol.WatcherPersistentRecursive, false) {
+		t.Fatal("recursive watch survived removing Data")
 	}
 	if !w.remove(c, "/a", protocol.WatcherAny, false) {
 		t.Fatal("Any found nothing")
 	}
 	if _, paths, _ := w.summary(); paths != 0 {
 		t.Fatal("watches left after removing Any")
+	}
+	// Removing Children takes the child half of a persistent watch only.
+	w.addPersistent(c, "/p", false)
+	if !w.remove(c, "/p", protocol.WatcherChildren, false) || !w.remove(c, "/p", protocol.WatcherData, true) {
+		t.Fatal("persistent watch not in both tables")
+	}
+	fire(w, protocol.EventNodeChildrenChanged, "/p")
+	h.expect(c)
+	fire(w, protocol.EventNodeDataChanged, "/p")
+	h.expect(c, ev(protocol.EventNodeDataChanged, "/p"))
+	if w.remove(c, "/p", protocol.WatcherPersistentRecursive, false) || !w.remove(c, "/p", protocol.WatcherPersistent, false) {
+		t.Fatal("Persistent and PersistentRecursive mixed up")
 	}
 	w.addPersistent(c, "/x", true)
 	w.removeConn(c)
