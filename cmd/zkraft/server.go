@@ -65,6 +65,11 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 		return fmt.Errorf("%s lists an ensemble of %d servers (%d participants): ensembles are not supported yet; "+
 			"remove the server.N lines to run this member standalone", cfg.File, len(cfg.Servers), cfg.Participants())
 	}
+	if len(cfg.Servers) > 0 {
+		// ZooKeeper does the same for a lone server line (HBase writes one).
+		logger.Warn("config: zoo.cfg lists a single participant; running standalone and ignoring the server lines",
+			"servers", len(cfg.Servers))
+	}
 	for _, dir := range []string{cfg.DataDir, cfg.DataLogDir} {
 		if err := os.MkdirAll(dir, 0o755); err != nil {
 			return fmt.Errorf("creating data directory: %w", err)

@@ -228,7 +228,7 @@ func TestServerProcessStopsOnSignal(t *testing.T) {
 			port := freePort(t)
 			path := writeConfig(t, dir, "tickTime=200\ndataDir="+data+"\ndataLogDir="+logs+
 				"\nclientPort="+strconv.Itoa(port)+"\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n"+
-				"4lw.commands.whitelist=ruok\nunknownKey=1\n")
+				"4lw.commands.whitelist=ruok\nunknownKey=1\nserver.3=127.0.0.1:2888:3888\n")
 
 			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 			defer cancel()
@@ -259,7 +259,7 @@ func TestServerProcessStopsOnSignal(t *testing.T) {
 			}
 
 			log := stderr.String()
-			for _, want := range []string{`"server_id":3`, `unknownKey: unknown key; ignored`, `"msg":"shutting down"`, `"msg":"stopped"`} {
+			for _, want := range []string{`"server_id":3`, `unknownKey: unknown key; ignored`, `running standalone and ignoring the server lines`, `"msg":"shutting down"`, `"msg":"stopped"`} {
 				if !strings.Contains(log, want) {
 					t.Errorf("log lacks %s:\n%s", want, log)
 				}
