@@ -262,6 +262,7 @@ func TestWarnings(t *testing.T) {
 		"server.1=a:1:2",                    // 13
 		"server.1=b:1:2",                    // 14
 		"ssl.keyStore.location=/k",          // 15
+		"dataLogDir=log",                    // 16
 	}, "\n")
 	c := parseOK(t, body)
 	want := []string{
@@ -276,6 +277,7 @@ func TestWarnings(t *testing.T) {
 		"zoo.cfg:12: zookeeper.enforceQuota: set again (first at line 11); the last value wins",
 		"zoo.cfg:14: server.1: server 1 set again (first at line 13); the last line wins",
 		"zoo.cfg:15: ssl.keyStore.location: a ZooKeeper setting zkraft does not use; ignored",
+		`zoo.cfg:16: dataLogDir: "log" is relative to the working directory`,
 	}
 	var got []string
 	for _, w := range c.Warnings {

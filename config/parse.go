@@ -36,7 +36,8 @@ func Load(path string) (*Config, error) {
 // numbers or booleans, malformed server lines, broken escapes. Defaults are
 // ZooKeeper's for a file (tickTime 3000, no dataDir, no clientPort); derived
 // settings are filled in. It does not read the dynamic config file or myid
-// (see Load and ReadMyID), and it does not Validate.
+// (see Load and ReadMyID), and it does not Validate. On error the Config
+// holds what could be read, Warnings included.
 func Parse(r io.Reader, name string) (*Config, error) {
 	entries, problems, err := readProperties(r, name)
 	if err != nil {
@@ -48,6 +49,14 @@ func Parse(r io.Reader, name string) (*Config, error) {
 		p, w := c.apply(e.key, e.value, name, e.line)
 		problems = append(problems, p...)
 		c.Warnings = append(c.Warnings, w...)
+	}
+	for _, d := range []struct{ key, path string }{{keyDataDir, c.DataDir}, {keyDataLogDir, c.DataLogDir}} {
+		// As ZooKeeper warns: the directory depends on where the server
+		// is started from.
+		if o, ok := c.origin[d.key]; ok && d.path != "" && !filepath.IsAbs(d.path) {
+			c.Warnings = append(c.Warnings, &Problem{Source: o.source, Line: o.line, Key: o.key,
+				Msg: fmt.Sprintf("%q is relative to the working directory", d.path)})
+		}
 	}
 	if c.DynamicConfigFile != "" {
 		// ZooKeeper refuses membership in both places: the dynamic file
