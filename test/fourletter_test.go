@@ -122,3 +122,40 @@ func TestFourLetterCons(t *testing.T) {
 		t.Errorf("cons lines do not look like ZooKeeper's:\n%s", out)
 	}
 }
+
+// TestFourLetterWatchesAndDump: wchs, wchc and wchp show a session's
+// watches; dump lists its ephemerals; dirs, crst and srst answer.
+func TestFourLetterWatchesAndDump(t *testing.T) {
+	root := testRoot(t, shared)
+	w := raw(t, shared)
+	w.GetData(root, true)
+	mustRawCreate(t, w, root+"/eph", modeEphemeral)
+	sid := fmt.Sprintf("0x%x", w.SessionID)
+
+	wchs, _ := fourLetterWord(shared.Addr(), "wchs")
+	if !regexp.MustCompile(`^\d+ connections watching \d+ paths\nTotal watches:\d+\n`).MatchString(wchs) {
+		t.Errorf("wchs output does not look like ZooKeeper's:\n%s", wchs)
+	}
+	wchc, _ := fourLetterWord(shared.Addr(), "wchc")
+	if !regexp.MustCompile(`(?m)^` + sid + `\n(\t.*\n)*\t` + regexp.QuoteMeta(root) + `\n`).MatchString(wchc) {
+		t.Errorf("wchc does not list %s under %s:\n%s", root, sid, wchc)
+	}
+	wchp, _ := fourLetterWord(shared.Addr(), "wchp")
+	if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(root) + `\n(\t.*\n)*\t` + sid + `\n`).MatchString(wchp) {
+		t.Errorf("wchp does not list %s under %s:\n%s", sid, root, wchp)
+	}
+	dump, _ := fourLetterWord(shared.Addr(), "dump")
+	if !strings.Contains(dump, "Sessions with Ephemerals") ||
+		!regexp.MustCompile(`(?m)^`+sid+`:\n\t`+regexp.QuoteMeta(root+"/eph")+`\n`).MatchString(dump) {
+		t.Errorf("dump does not list %s under %s:\n%s", root+"/eph", sid, dump)
+	}
+	dirs, _ := fourLetterWord(shared.Addr(), "dirs")
+	if !regexp.MustCompile(`^datadir_size: \d+\nlogdir_size: \d+\n`).MatchString(dirs) {
+		t.Errorf("dirs output does not look like ZooKeeper's:\n%s", dirs)
+	}
+	for word, want := range map[string]string{"crst": "Connection stats reset.\n", "srst": "Server stats reset.\n"} {
+		if out, err := fourLetterWord(shared.Addr(), word); err != nil || out != want {
+			t.Errorf("%s = %q, %v; want %q", word, out, err, want)
+		}
+	}
+}

@@ -221,8 +221,9 @@ func (r *rawConn) Closed(d time.Duration) bool {
 	}
 }
 
-// callXid sends one request with the given xid and waits for its reply.
-func (r *rawConn) callXid(xid, op int32, body []byte) (rawReply, error) {
+// send writes one request with the given xid and returns the channel its
+// reply will arrive on, without waiting: requests can be pipelined.
+func (r *rawConn) send(xid, op int32, body []byte) (chan rawReply, error) {
 	ch := make(chan rawReply, 1)
 	r.mu.Lock()
 	r.waiting[xid] = ch
@@ -231,13 +232,21 @@ func (r *rawConn) callXid(xid, op int32, body []byte) (rawReply, error) {
 	r.writeMu.Lock()
 	err := writeFrame(r.conn, append(hdr.b, body...))
 	r.writeMu.Unlock()
-	if err != nil {
-		return rawReply{}, err
-	}
+	return ch, err
+}
+
+// wait waits for the reply on ch.
+func (r *rawConn) wait(op int32, ch chan rawReply) (rawReply, error) {
 	select {
 	case rep := <-ch:
 		return rep, nil
 	case <-r.closed:
+		// The reader may have delivered the reply just before it stopped.
+		select {
+		case rep := <-ch:
+			return rep, nil
+		default:
+		}
 		r.mu.Lock()
 		defer r.mu.Unlock()
 		return rawReply{}, fmt.Errorf("connection closed: %v", r.readErr)
@@ -246,15 +255,28 @@ func (r *rawConn) callXid(xid, op int32, body []byte) (rawReply, error) {
 	}
 }
 
+// nextXid returns the next xid of an ordinary request.
+func (r *rawConn) nextXid() int32 {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	r.xid++
+	return r.xid
+}
+
+// callXid sends one request with the given xid and waits for its reply.
+func (r *rawConn) callXid(xid, op int32, body []byte) (rawReply, error) {
+	ch, err := r.send(xid, op, body)
+	if err != nil {
+		return rawReply{}, err
+	}
+	return r.wait(op, ch)
+}
+
 // call sends a request with the next xid and fails the test on a transport
 // error; ZooKeeper error codes are returned in the reply.
 func (r *rawConn) call(op int32, body []byte) rawReply {
 	r.t.Helper()
-	r.writeMu.Lock()
-	r.xid++
-	xid := r.xid
-	r.writeMu.Unlock()
-	rep, err := r.callXid(xid, op, body)
+	rep, err := r.callXid(r.nextXid(), op, body)
 	if err != nil {
 		r.t.Fatalf("op %d: %v", op, err)
 	}

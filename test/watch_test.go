@@ -300,3 +300,66 @@ func TestWatchesSurviveRestart(t *testing.T) {
 	mustCreate(t, other, "/w2", nil, 0)
 	wantZkEvent(t, exist, zk.EventNodeCreated, "/w2")
 }
+
+// TestSetWatches2Persistent: setWatches2 (op 105) re-registers persistent
+// and persistent-recursive watches; unlike one-shot watches they do not
+// replay what was missed, they only see later changes.
+func TestSetWatches2Persistent(t *testing.T) {
+	r := raw(t, shared)
+	root := testRoot(t, shared)
+	a := root + "/a"
+	mustRawCreate(t, r, a, modePersistent)
+	w := raw(t, shared)
+	w.AddWatch(a, addWatchPersistentRecursive)
+	w.AddWatch(root, addWatchPersistent)
+	w.GetData(a, true)
+	zxid, sid, pw := w.LastZxid(), w.SessionID, w.Passwd
+	w.Drop()
+
+	r.SetData(a, []byte("1"), -1)
+	r.Create(a+"/k", nil, worldAll, 0)
+	r.Create(root+"/b", nil, worldAll, 0)
+
+	w2 := rawConnect(t, shared.Addr(), 10000, sid, pw, zxid)
+	body := (&enc{}).i64(zxid).strs([]string{a}).strs(nil).strs(nil).strs([]string{root}).strs([]string{a}).b
+	rep, err := w2.callXid(xidSetWatches, opSetWatches2, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantCode(t, "setWatches2", rep.Err, errOK)
+	wantEvents(t, "after setWatches2", w2.Quiesce(), ev(evNodeDataChanged, a))
+	r.SetData(a+"/k", []byte("1"), -1)
+	r.Create(root+"/c", nil, worldAll, 0)
+	wantEvents(t, "persistent watches after setWatches2", w2.Quiesce(),
+		ev(evNodeDataChanged, a), ev(evNodeDataChanged, a+"/k"), ev(evNodeChildrenChanged, root))
+}
+
+// TestSetWatchesAfterRestart: a client's watches are gone with the server
+// process; after the restart it resumes its session and sends setWatches
+// with its last zxid, and the changes another client made before it came
+// back fire at once.
+func TestSetWatchesAfterRestart(t *testing.T) {
+	tg := startTarget(t)
+	r := raw(t, tg)
+	mustRawCreate(t, r, "/d", modePersistent)
+	mustRawCreate(t, r, "/kids", modePersistent)
+	w := raw(t, tg)
+	w.GetData("/d", true)
+	w.Exists("/new", true)
+	w.GetChildren("/kids", true)
+	zxid, sid, pw := w.LastZxid(), w.SessionID, w.Passwd
+
+	tg.Restart(t)
+	r2 := raw(t, tg)
+	r2.SetData("/d", []byte("x"), -1)
+	mustRawCreate(t, r2, "/new", modePersistent)
+	mustRawCreate(t, r2, "/kids/k", modePersistent)
+
+	w2 := rawConnect(t, tg.Addr(), 10000, sid, pw, zxid)
+	if w2.SessionID != sid || w2.Timeout == 0 {
+		t.Fatalf("resume after restart: session %#x timeout %d", w2.SessionID, w2.Timeout)
+	}
+	wantCode(t, "setWatches", w2.SetWatches(zxid, []string{"/d"}, []string{"/new"}, []string{"/kids"}), errOK)
+	wantEvents(t, "changes made while the client was away", w2.Quiesce(),
+		ev(evNodeDataChanged, "/d"), ev(evNodeCreated, "/new"), ev(evNodeChildrenChanged, "/kids"))
+}
