@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"os/user"
 	"path/filepath"
@@ -45,6 +46,8 @@ func (s *Server) fourLetterAllowed(cmd string) bool {
 
 // serveFourLetter answers a four-letter word and closes the connection.
 func (s *Server) serveFourLetter(c *conn, cmd string) {
+	c.stats.recved.Add(1)
+	s.stats.packetsReceived.Add(1)
 	var b bytes.Buffer
 	if !s.fourLetterAllowed(cmd) {
 		fmt.Fprintf(&b, "%s is not executed because it is not in the whitelist.\n", cmd)
@@ -144,9 +147,10 @@ func (s *Server) dataLogDir() string {
 	return s.opts.DataDir
 }
 
-// javaDouble formats a float the way Java's Double.toString does for the
-// values stats show ("0.0", "3.2", "0.3333333333333333").
+// javaDouble formats an average as ZooKeeper does: rounded half up to four
+// decimals, then printed as Java's Double.toString ("0.0", "3.2", "0.2381").
 func javaDouble(v float64) string {
+	v = math.Floor(v*10000+0.5) / 10000
 	str := strconv.FormatFloat(v, 'f', -1, 64)
 	if !strings.Contains(str, ".") {
 		str += ".0"
@@ -222,9 +226,15 @@ func (s *Server) writeCons(b *bytes.Buffer) {
 	sort.Slice(cs, func(i, j int) bool { return cs[i].stats.established.Before(cs[j].stats.established) })
 	for _, c := range cs {
 		st := &c.stats
-		fmt.Fprintf(b, " /%s[1](queued=%d,recved=%d,sent=%d", c.remote, c.outstanding(),
+		id := c.sessionID.Load()
+		// [1] is ZooKeeper's interest set: reading, once a session exists.
+		interest := 0
+		if id != 0 {
+			interest = 1
+		}
+		fmt.Fprintf(b, " /%s[%d](queued=%d,recved=%d,sent=%d", c.remote, interest, c.outstanding(),
 			st.recved.Load(), st.sent.Load())
-		if id := c.sessionID.Load(); id != 0 {
+		if id != 0 {
 			lop := "NA"
 			if st.hasOp.Load() || st.recved.Load() > 0 {
 				lop = opAbbrev(protocol.OpCode(st.lastOp.Load()))
@@ -334,8 +344,6 @@ func (s *Server) writeEnvi(b *bytes.Buffer) {
 func (s *Server) writeMntr(b *bytes.Buffer) {
 	ts := s.fsm.Stats()
 	mn, avg, mx, _ := s.stats.all.snapshot()
-	conns, _, watches := s.watches.summary()
-	_ = conns
 	kv := func(k string, v any) { fmt.Fprintf(b, "zk_%s\t%v\n", k, v) }
 	kv("version", s.opts.Version+", built on "+buildDate)
 	kv("server_state", "standalone")
@@ -351,7 +359,7 @@ func (s *Server) writeMntr(b *bytes.Buffer) {
 	kv("packets_received", s.stats.packetsReceived.Load())
 	kv("max_client_response_size", -1)
 	kv("connection_drop_probability", "0.0")
-	kv("watch_count", watches)
+	kv("watch_count", s.watches.count())
 	kv("auth_failed_count", s.stats.authFailed.Load())
 	kv("min_latency", mn)
 	kv("max_file_descriptor_count", maxFDs())

@@ -20,6 +20,12 @@ type hclogAdapter struct {
 	level hclog.Level
 }
 
+// routineWarnings are raft warnings every start of a one-voter cluster
+// produces; they are logged at Debug.
+var routineWarnings = map[string]bool{
+	"heartbeat timeout reached, starting election": true,
+}
+
 func newHclog(l *slog.Logger, name string) hclog.Logger {
 	return &hclogAdapter{l: l.With("component", name), name: name, level: hclog.Debug}
 }
@@ -32,7 +38,7 @@ func (h *hclogAdapter) Log(level hclog.Level, msg string, args ...interface{}) {
 	switch {
 	case level >= hclog.Error:
 		sl = slog.LevelError
-	case level == hclog.Warn:
+	case level == hclog.Warn && !routineWarnings[msg]:
 		sl = slog.LevelWarn
 	default:
 		sl = slog.LevelDebug

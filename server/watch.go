@@ -249,53 +249,84 @@ func parent(p string) string {
 // ZooKeeper 3.8 sends -1 there; clients ignore it.
 func notificationZxid(int64) int64 { return -1 }
 
-// watchSummary is the data of wchs: connections, paths and watches.
+// The four-letter words report the data table only, as ZooKeeper 3.8 does
+// (a connection holding only child watches does not show in wchc).
+
+// summary is the data of wchs: connections, paths and watches in the data
+// table.
 func (w *watchManager) summary() (conns, paths, total int) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	seen := make(map[*conn]struct{})
 	for _, pm := range w.byPath {
-		for _, b := range pm {
-			total += bitsCount(b)
+		n := 0
+		for c, b := range pm {
+			if b&dataTable != 0 {
+				n++
+				seen[c] = struct{}{}
+			}
+		}
+		if n > 0 {
+			paths++
+			total += n
 		}
 	}
-	return len(w.byConn), len(w.byPath), total
+	return len(seen), paths, total
 }
 
-func bitsCount(b watchBits) int {
+// count is mntr's zk_watch_count: watches in the data and child tables.
+func (w *watchManager) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	n := 0
-	for ; b != 0; b &= b - 1 {
-		n++
+	for _, pm := range w.byPath {
+		for _, b := range pm {
+			if b&dataTable != 0 {
+				n++
+			}
+			if b&childTable != 0 {
+				n++
+			}
+		}
 	}
 	return n
 }
 
-// byConnection lists, per connection, the watched paths sorted (wchc).
+// byConnection lists, per connection, its data-table paths sorted (wchc).
 func (w *watchManager) byConnection() map[*conn][]string {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := make(map[*conn][]string, len(w.byConn))
 	for c, cm := range w.byConn {
-		paths := make([]string, 0, len(cm))
-		for p := range cm {
-			paths = append(paths, p)
+		var paths []string
+		for p, b := range cm {
+			if b&dataTable != 0 {
+				paths = append(paths, p)
+			}
 		}
-		sort.Strings(paths)
-		out[c] = paths
+		if len(paths) > 0 {
+			sort.Strings(paths)
+			out[c] = paths
+		}
 	}
 	return out
 }
 
-// byPathList lists, per path, the watching connections (wchp).
+// byPathList lists, per data-table path, the watching connections (wchp).
 func (w *watchManager) byPathList() map[string][]*conn {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	out := make(map[string][]*conn, len(w.byPath))
 	for p, pm := range w.byPath {
-		cs := make([]*conn, 0, len(pm))
-		for c := range pm {
-			cs = append(cs, c)
+		var cs []*conn
+		for c, b := range pm {
+			if b&dataTable != 0 {
+				cs = append(cs, c)
+			}
 		}
-		out[p] = cs
+		if len(cs) > 0 {
+			out[p] = cs
+		}
 	}
 	return out
 }

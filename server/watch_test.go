@@ -99,8 +99,8 @@ func TestWatchOneShot(t *testing.T) {
 
 	fire(w, protocol.EventNodeCreated, "/b")
 	h.expect(c, ev(protocol.EventNodeCreated, "/b"))
-	if conns, paths, total := w.summary(); conns != 0 || paths != 0 || total != 0 {
-		t.Fatalf("left over: %d %d %d", conns, paths, total)
+	if n := w.count(); n != 0 {
+		t.Fatalf("%d watches left over", n)
 	}
 }
 
@@ -115,7 +115,7 @@ func TestWatchDeleteOncePerWatcher(t *testing.T) {
 	fire(w, protocol.EventNodeDeleted, "/a")
 	h.expect(c1, ev(protocol.EventNodeDeleted, "/a"))
 	h.expect(c2, ev(protocol.EventNodeDeleted, "/a"))
-	if _, paths, _ := w.summary(); paths != 0 {
+	if n := w.count(); n != 0 {
 		t.Fatal("one-shot watches left after NodeDeleted")
 	}
 }
@@ -183,7 +183,7 @@ func TestWatchRemove(t *testing.T) {
 	if !w.remove(c, "/a", protocol.WatcherAny, false) {
 		t.Fatal("Any found nothing")
 	}
-	if _, paths, _ := w.summary(); paths != 0 {
+	if n := w.count(); n != 0 {
 		t.Fatal("watches left after removing Any")
 	}
 	// Removing Children takes the child half of a persistent watch only.
@@ -200,7 +200,27 @@ func TestWatchRemove(t *testing.T) {
 	}
 	w.addPersistent(c, "/x", true)
 	w.removeConn(c)
-	if conns, paths, _ := w.summary(); conns != 0 || paths != 0 || w.recursive != 0 {
+	if w.count() != 0 || len(w.byConn) != 0 || w.recursive != 0 {
 		t.Fatal("watches left after the connection closed")
+	}
+}
+
+// The four-letter words see the data table only, as ZooKeeper 3.8's do.
+func TestWatchSummary(t *testing.T) {
+	h := newWatchHarness(t)
+	w := h.s.watches
+	c1, c2 := h.conn(), h.conn()
+	w.add(c1, fsm.WatchChild, "/")
+	if conns, paths, total := w.summary(); conns != 0 || paths != 0 || total != 0 || w.count() != 1 {
+		t.Fatalf("child watch only: %d %d %d, count %d", conns, paths, total, w.count())
+	}
+	w.add(c1, fsm.WatchData, "/")
+	w.add(c2, fsm.WatchExist, "/")
+	w.addPersistent(c2, "/r", true)
+	if conns, paths, total := w.summary(); conns != 2 || paths != 2 || total != 3 || w.count() != 4 {
+		t.Fatalf("summary %d %d %d, count %d", conns, paths, total, w.count())
+	}
+	if got := w.byConnection()[c2]; !reflect.DeepEqual(got, []string{"/", "/r"}) {
+		t.Fatalf("wchc of c2: %v", got)
 	}
 }
