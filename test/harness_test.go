@@ -55,6 +55,8 @@ type target interface {
 	Stop()
 	// Kind is "zookeeper" or "zkraft".
 	Kind() string
+	// LogTail returns the last n lines of the server's log.
+	LogTail(n int) string
 }
 
 func targetKind() string {
@@ -82,6 +84,9 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := m.Run()
+	if code != 0 {
+		fmt.Fprintf(os.Stderr, "last lines of the shared %s server's log:\n%s\n", shared.Kind(), shared.LogTail(100))
+	}
 	shared.Stop()
 	os.Exit(code)
 }
@@ -136,6 +141,16 @@ func (l *testLog) Write(p []byte) (int, error) {
 }
 
 func (l *testLog) Printf(format string, args ...any) { fmt.Fprintf(l, format, args...) }
+
+func (l *testLog) tail(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	lines := l.lines
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}
 
 // flush prints the last lines to t if it failed and stops collecting.
 func (l *testLog) flush(t testing.TB, name string) {

@@ -99,6 +99,8 @@ func (z *zkraftTarget) start() error {
 func (z *zkraftTarget) Addr() string { return z.addr }
 func (z *zkraftTarget) Kind() string { return "zkraft" }
 
+func (z *zkraftTarget) LogTail(n int) string { return z.log.tail(n) }
+
 func (z *zkraftTarget) stopServer() {
 	if z.srv == nil {
 		return

@@ -158,6 +158,8 @@ func (z *zkTarget) Stop() {
 	os.RemoveAll(z.dir)
 }
 
+func (z *zkTarget) LogTail(n int) string { return z.logTail(n) }
+
 func (z *zkTarget) logTail(n int) string {
 	b, err := os.ReadFile(z.logPath)
 	if err != nil {
