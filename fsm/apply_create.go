@@ -117,12 +117,9 @@ func (t *tx) create(sessionID int64, a createArgs) (string, *znode, protocol.Err
 	case mode.ttl:
 		owner = ttlOwner(a.ttl)
 	}
-	data := a.data
-	if data == nil {
-		data = []byte{}
-	}
+	// Null data stays null (zkCli prints "null"), as in ZooKeeper.
 	n := &znode{
-		data:  data,
+		data:  a.data,
 		acl:   acl,
 		czxid: t.zxid, mzxid: t.zxid, pzxid: t.zxid,
 		ctime: t.now, mtime: t.now,

@@ -21,9 +21,6 @@ func (t *tx) setData(path string, data []byte, version int32) (*znode, protocol.
 	if version != -1 && version != n.version {
 		return nil, protocol.ErrBadVersion
 	}
-	if data == nil {
-		data = []byte{}
-	}
 	c := n.clone()
 	c.data = data
 	c.version++

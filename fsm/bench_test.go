@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
@@ -43,6 +44,7 @@ var (
 	millionOnce sync.Once
 	million     *FSM
 	millionTook time.Duration
+	millionHeap uint64
 )
 
 func millionFSM(b *testing.B) *FSM {
@@ -50,8 +52,12 @@ func millionFSM(b *testing.B) *FSM {
 		start := time.Now()
 		million = bigFSM(1_000_000)
 		millionTook = time.Since(start)
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		millionHeap = m.HeapAlloc
 	})
-	b.Logf("1,000,000-znode tree built in %v", millionTook)
+	b.Logf("1,000,000-znode tree built in %v, heap %d MiB", millionTook, millionHeap>>20)
 	return million
 }
 

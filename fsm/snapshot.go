@@ -211,9 +211,6 @@ func readSnapshot(src io.Reader) (*state, error) {
 	for i := int64(0); i < count && r.err == nil; i++ {
 		path := r.string()
 		n := &znode{data: r.buffer()}
-		if n.data == nil {
-			n.data = []byte{}
-		}
 		nacl := r.int()
 		if nacl < 0 || nacl > maxSnapField/12 {
 			return nil, fmt.Errorf("%w: acl length %d", ErrSnapshotCorrupt, nacl)

@@ -43,6 +43,7 @@ func richState(t testing.TB) *harness {
 	h.mustOK(h.session(0x101, 5000))
 	h.mustOK(h.session(-0x7f00000000000001, 7000))
 	h.mkdir("/app", "/app/cfg")
+	h.mustOK(h.do(0, protocol.OpCreate, &protocol.CreateRequest{Path: "/null", ACL: worldAll}))
 	h.mustOK(h.create("/app/data", "payload", 0, aclOf(31, "digest", DigestID("u:p"))))
 	h.mustOK(h.do(0x101, protocol.OpCreate, &protocol.CreateRequest{Path: "/app/lock-", ACL: worldAll, Flags: protocol.ModeEphemeralSequential}))
 	h.mustOK(h.do(-0x7f00000000000001, protocol.OpCreate, &protocol.CreateRequest{Path: "/app/e", ACL: worldAll, Flags: protocol.ModeEphemeral}))
@@ -79,6 +80,9 @@ func TestSnapshotRoundTrip(t *testing.T) {
 	}
 	if got := g.ReapCandidates(1<<50, 10); !reflect.DeepEqual(got, []string{"/cont", "/ttl"}) {
 		t.Errorf("reap candidates after restore %q", got)
+	}
+	if d, _, _ := g.Read(protocol.OpGetData, &protocol.PathWatchRequest{Path: "/null"}, nil, nil); d.(*protocol.GetDataResponse).Data != nil {
+		t.Error("null data came back non-null")
 	}
 	for _, p := range []string{"/", "/app", "/app/cfg", "/app/data", "/cont", "/zookeeper/config"} {
 		a, _, _ := h.f.Read(protocol.OpGetACL, &protocol.PathRequest{Path: p}, []protocol.Id{{Scheme: "super"}}, nil)

@@ -101,10 +101,16 @@ func TestCreate(t *testing.T) {
 	if !ok || c2.Path != "/a/b" || c2.Stat != h.stat("/a/b") || c2.Stat.Czxid != r.Zxid {
 		t.Errorf("create2 response %#v", r.Resp)
 	}
-	// A nil payload is stored as empty data.
+	// Null data stays null (ZooKeeper's zkCli prints "null"); the initial
+	// nodes hold empty data.
 	h.mustOK(h.do(0, protocol.OpCreate, &protocol.CreateRequest{Path: "/nil", ACL: worldAll}))
-	if h.stat("/nil").DataLength != 0 {
-		t.Error("nil data")
+	resp, _ := h.read(protocol.OpGetData, &protocol.PathWatchRequest{Path: "/nil"})
+	if d := resp.(*protocol.GetDataResponse); d.Data != nil || d.Stat.DataLength != 0 {
+		t.Errorf("null data %#v", d)
+	}
+	resp, _ = h.read(protocol.OpGetData, &protocol.PathWatchRequest{Path: "/zookeeper"})
+	if d := resp.(*protocol.GetDataResponse); d.Data == nil || len(d.Data) != 0 {
+		t.Errorf("initial data %#v", d)
 	}
 	// Creating under /zookeeper is allowed.
 	h.mkdir("/zookeeper/x")
