@@ -18,6 +18,10 @@ import (
 // socket; past it the connection is closed (its session lives on).
 const maxOutbound = 64 << 20
 
+// sessionlessTimeout is how long a connection may stay without a session
+// (zookeeper.nio.sessionlessCnxnTimeout).
+const sessionlessTimeout = 10 * time.Second
+
 // conn is one client connection. Its reader goroutine decodes requests and
 // drives them through the pipeline in order; its writer goroutine flushes the
 // outbound queue, in which replies and watch events sit in the order they
@@ -94,9 +98,9 @@ var errClose = errors.New("server: connection closing")
 func (c *conn) readLoop() {
 	defer c.closeWhenFlushed()
 	c.br = bufio.NewReaderSize(c.nc, 16<<10)
-	// A connection that never sends a connect request is dropped after the
-	// longest session timeout, as ZooKeeper drops sessionless connections.
-	c.nc.SetReadDeadline(time.Now().Add(c.s.opts.MaxSessionTimeout))
+	// A connection that never sends a connect request is dropped, as
+	// ZooKeeper's NIO server drops sessionless connections after 10s.
+	c.nc.SetReadDeadline(time.Now().Add(sessionlessTimeout))
 	var first [4]byte
 	if _, err := io.ReadFull(c.br, first[:]); err != nil {
 		return

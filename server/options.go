@@ -34,6 +34,12 @@ type Options struct {
 
 	SnapRetainCount int // autopurge.snapRetainCount -> raft snapshot retention
 
+	// SnapshotThreshold and SnapshotInterval tune when raft snapshots: after
+	// that many new log entries, checked every interval. Zero keeps zkraft's
+	// defaults (16384 entries, 30s).
+	SnapshotThreshold uint64
+	SnapshotInterval  time.Duration
+
 	// ConfigLines are the effective settings, shown by conf/envi.
 	ConfigLines []string
 

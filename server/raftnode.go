@@ -102,6 +102,12 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 	// immutable tree), so take one more often to keep restarts short.
 	conf.SnapshotThreshold = 16384
 	conf.SnapshotInterval = 30 * time.Second
+	if opts.SnapshotThreshold > 0 {
+		conf.SnapshotThreshold = opts.SnapshotThreshold
+	}
+	if opts.SnapshotInterval > 0 {
+		conf.SnapshotInterval = opts.SnapshotInterval
+	}
 	conf.TrailingLogs = 10240
 	conf.NoSnapshotRestoreOnStart = false
 	conf.Logger = newHclog(logger, "raft")

@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"fmt"
 	"testing"
 	"time"
 
@@ -195,5 +196,60 @@ func TestMaxClientCnxns(t *testing.T) {
 	d := dialRaw(t, s.Addr().String())
 	if resp := d.connect(5000, 0, nil); resp.SessionID == 0 {
 		t.Fatal("no session after a slot freed")
+	}
+}
+
+// A restart after raft has snapshotted restores the snapshot and replays the
+// log after it: every node, the session and the zxid come back.
+func TestRestartFromSnapshot(t *testing.T) {
+	o := testOptions(t)
+	o.SnapshotThreshold = 50
+	o.SnapshotInterval = 20 * time.Millisecond
+	s1 := startServer(t, o)
+	o.ClientAddr = s1.Addr().String()
+	r := dialRaw(t, o.ClientAddr)
+	resp := r.connect(5000, 0, nil)
+	const n = 300
+	for i := 0; i < n; i++ {
+		r.send(int32(i+1), protocol.OpCreate, &protocol.CreateRequest{Path: fmt.Sprintf("/n%03d", i), Data: []byte{byte(i)}, ACL: openACL})
+		if h := r.recv(nil); h.Err != protocol.ErrOK {
+			t.Fatal(h.Err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		snaps, err := s1.node.snaps.List()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(snaps) > 0 && snaps[0].Index > 100 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no snapshot after 10s: %v", snaps)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	// A few more writes that only the log holds.
+	r.send(1000, protocol.OpSetData, &protocol.SetDataRequest{Path: "/n000", Data: []byte("last"), Version: -1})
+	r.recv(nil)
+	zxid := s1.fsm.LastZxid()
+	s1.Close()
+
+	s2 := startServer(t, o)
+	if got := s2.fsm.LastZxid(); got != zxid {
+		t.Fatalf("zxid 0x%x after restart, want 0x%x", got, zxid)
+	}
+	if got := s2.fsm.Stats().Nodes; got != n+4 {
+		t.Fatalf("%d nodes after restart, want %d", got, n+4)
+	}
+	r2 := dialRaw(t, o.ClientAddr)
+	if got := r2.connect(5000, resp.SessionID, resp.Passwd); got.SessionID != resp.SessionID {
+		t.Fatalf("resume after restart: %+v", got)
+	}
+	var gd protocol.GetDataResponse
+	r2.send(1, protocol.OpGetData, &protocol.PathWatchRequest{Path: "/n000"})
+	if r2.recv(&gd); string(gd.Data) != "last" {
+		t.Fatalf("/n000 = %q after restart", gd.Data)
 	}
 }
