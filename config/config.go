@@ -54,6 +54,10 @@ type Config struct {
 
 	SnapRetainCount int           // autopurge.snapRetainCount, at least 3
 	PurgeInterval   time.Duration // autopurge.purgeInterval (hours); 0 = off
+	// SnapCount is snapCount, the transactions between snapshots, at
+	// least 2; 0 = not set: the server's own default, not ZooKeeper's
+	// 100000, which suits its transaction log rather than raft's.
+	SnapCount int
 
 	// FourLetterWords is 4lw.commands.whitelist: the enabled words, sorted,
 	// always including srvr (ZooKeeper's own scripts need it); ["*"] when
@@ -178,8 +182,11 @@ func fileDefaults() *Config {
 	}
 }
 
-// minSnapRetainCount is ZooKeeper's floor for autopurge.snapRetainCount.
-const minSnapRetainCount = 3
+// ZooKeeper's floors for autopurge.snapRetainCount and snapCount.
+const (
+	minSnapRetainCount = 3
+	minSnapCount       = 2
+)
 
 // derive fills the settings whose default depends on others, unless they
 // were set explicitly. It runs after parsing and after every Set.

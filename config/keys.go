@@ -24,6 +24,7 @@ const (
 	keyMaxSessionTimeout = "maxSessionTimeout"
 	keySnapRetainCount   = "autopurge.snapRetainCount"
 	keyPurgeInterval     = "autopurge.purgeInterval"
+	keySnapCount         = "snapCount"
 	keyFourLetterWords   = "4lw.commands.whitelist"
 	keyAdminEnable       = "admin.enableServer"
 	keyAdminAddress      = "admin.serverAddress"
@@ -107,6 +108,19 @@ var settings = map[string]setting{
 		return "", nil
 	}},
 
+	keySnapCount: {sysprop: true, set: func(c *Config, v string) (string, error) {
+		n, err := parseInt(v)
+		if err != nil {
+			return "", err
+		}
+		if n < minSnapCount {
+			c.SnapCount = minSnapCount
+			return fmt.Sprintf("%d is below the minimum %d, using %d", n, minSnapCount, minSnapCount), nil
+		}
+		c.SnapCount = n
+		return "", nil
+	}},
+
 	keyFourLetterWords: {sysprop: true, set: setFourLetterWords},
 
 	keyAdminEnable:     {sysprop: true, set: boolean(func(c *Config) *bool { return &c.Admin.Enabled })},
@@ -161,7 +175,7 @@ var ignoredKeys = setOf(`
 	localSessionsUpgradingEnabled secureClientPortAddress observerMasterPort
 	clientPortListenBacklog connectToLearnerMasterLimit quorumListenOnAllIPs
 	syncEnabled sslQuorum portUnification sslQuorumReloadCertFiles
-	quorum.cnxn.threads.size oraclePath snapCount snapSizeLimitInKb preAllocSize
+	quorum.cnxn.threads.size oraclePath snapSizeLimitInKb preAllocSize
 	forceSync globalOutstandingLimit skipACL serverCnxnFactory commitLogCount
 	txnLogSizeLimitInKb fsync.warningthresholdms flushDelay maxBatchSize
 	maxWriteQueuePollTime readonlymode.enabled digest.enabled audit.enable

@@ -39,6 +39,8 @@ func TestEveryKey(t *testing.T) {
 		{"minSessionTimeout=1000", func(c *Config) any { return c.MinSessionTimeout }, time.Second},
 		{"maxSessionTimeout=90000", func(c *Config) any { return c.MaxSessionTimeout }, 90 * time.Second},
 		{"autopurge.snapRetainCount=10", func(c *Config) any { return c.SnapRetainCount }, 10},
+		{"snapCount=50000", func(c *Config) any { return c.SnapCount }, 50000},
+		{"zookeeper.snapCount=1", func(c *Config) any { return c.SnapCount }, 2},
 		{"autopurge.purgeInterval=24", func(c *Config) any { return c.PurgeInterval }, 24 * time.Hour},
 		{"4lw.commands.whitelist=ruok, stat ,mntr", func(c *Config) any { return c.FourLetterWords }, []string{"mntr", "ruok", "srvr", "stat"}},
 		{"zookeeper.4lw.commands.whitelist=ruok", func(c *Config) any { return c.FourLetterWords }, []string{"ruok", "srvr"}},
@@ -251,7 +253,7 @@ func TestWarnings(t *testing.T) {
 		"autopurge.snapRetainCount=1",       // 2
 		"autopurge.purgeInterval=-5",        // 3
 		"foo.bar=1",                         // 4
-		"snapCount=100000",                  // 5
+		"snapSizeLimitInKb=100000",          // 5
 		"zookeeper.tickTime=2000",           // 6: only system-property keys take the prefix
 		"4lw.commands.whitelist=ruok,bogus", // 7
 		"secureClientPort=2281",             // 8
@@ -269,7 +271,7 @@ func TestWarnings(t *testing.T) {
 		"zoo.cfg:2: autopurge.snapRetainCount: 1 is below the minimum 3, using 3",
 		"zoo.cfg:3: autopurge.purgeInterval: -5 is negative, purging is off",
 		"zoo.cfg:4: foo.bar: unknown key; ignored",
-		"zoo.cfg:5: snapCount: a ZooKeeper setting zkraft does not use; ignored",
+		"zoo.cfg:5: snapSizeLimitInKb: a ZooKeeper setting zkraft does not use; ignored",
 		"zoo.cfg:6: zookeeper.tickTime: unknown key; ignored",
 		`zoo.cfg:7: 4lw.commands.whitelist: unknown four-letter word(s) "bogus" ignored`,
 		"zoo.cfg:8: secureClientPort: TLS client connections are not supported yet; the secure port is not opened",

@@ -40,6 +40,9 @@ func (c *Config) Lines() []string {
 	num(keyMaxCnxns, c.MaxCnxns)
 	num(keySnapRetainCount, c.SnapRetainCount)
 	ms(keyPurgeInterval, int64(c.PurgeInterval.Hours()))
+	if c.SnapCount != 0 {
+		num(keySnapCount, c.SnapCount)
+	}
 	add(keyFourLetterWords, strings.Join(c.FourLetterWords, ","))
 	flag(keyAdminEnable, c.Admin.Enabled)
 	add(keyAdminAddress, c.Admin.Address)

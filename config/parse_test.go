@@ -234,14 +234,14 @@ func TestLines(t *testing.T) {
 	c := parseOK(t, strings.Join([]string{
 		"tickTime=2000", "dataDir=/d", "clientPort=2181", "clientPortAddress=127.0.0.1",
 		"4lw.commands.whitelist=ruok,stat", "DigestAuthenticationProvider.superDigest=super:secret",
-		"autopurge.purgeInterval=12", "server.2=b:2888:3888", "server.1=a:2888:3888;2181",
+		"autopurge.purgeInterval=12", "snapCount=1000", "server.2=b:2888:3888", "server.1=a:2888:3888;2181",
 		"group.1=1:2", "weight.1=1", "weight.2=1", "metricsProvider.httpPort=7000",
 	}, "\n"))
 	c.ServerID = 1
 	want := []string{
 		"clientPort=2181", "clientPortAddress=127.0.0.1", "dataDir=/d", "dataLogDir=/d", "tickTime=2000",
 		"maxClientCnxns=60", "minSessionTimeout=4000", "maxSessionTimeout=40000", "serverId=1",
-		"initLimit=0", "syncLimit=0", "maxCnxns=0", "autopurge.snapRetainCount=3", "autopurge.purgeInterval=12",
+		"initLimit=0", "syncLimit=0", "maxCnxns=0", "autopurge.snapRetainCount=3", "autopurge.purgeInterval=12", "snapCount=1000",
 		"4lw.commands.whitelist=ruok,srvr,stat", "admin.enableServer=true", "admin.serverAddress=0.0.0.0",
 		"admin.serverPort=8080", "admin.commandURL=/commands", "jute.maxbuffer=1048575",
 		"extendedTypesEnabled=false", "enforceQuota=false", "znode.container.checkIntervalMs=60000",

@@ -159,6 +159,9 @@ func buildServerOptions(cfg *config.Config, logger *slog.Logger) server.Options 
 	opts.ContainerCheckInterval = cfg.ContainerCheckInterval
 	opts.ContainerMaxPerMinute = cfg.ContainerMaxPerMinute
 	opts.SnapRetainCount = cfg.SnapRetainCount
+	if cfg.SnapCount > 0 {
+		opts.SnapshotThreshold = uint64(cfg.SnapCount)
+	}
 	opts.ConfigLines = cfg.Lines()
 	opts.Logger = logger
 	return opts

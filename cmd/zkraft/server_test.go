@@ -143,7 +143,7 @@ func TestBuildServerOptions(t *testing.T) {
 		"minSessionTimeout=1500", "maxSessionTimeout=25000", "maxClientCnxns=7", "maxCnxns=70",
 		"jute.maxbuffer=0x200000", "4lw.commands.whitelist=ruok,mntr", "DigestAuthenticationProvider.superDigest=super:abc=",
 		"extendedTypesEnabled=true", "enforceQuota=true", "znode.container.checkIntervalMs=1000",
-		"znode.container.maxPerMinute=50", "autopurge.snapRetainCount=9",
+		"znode.container.maxPerMinute=50", "autopurge.snapRetainCount=9", "snapCount=500",
 	}, "\n")), "zoo.cfg")
 	if err != nil {
 		t.Fatal(err)
@@ -172,6 +172,7 @@ func TestBuildServerOptions(t *testing.T) {
 		{"ContainerCheckInterval", o.ContainerCheckInterval, time.Second},
 		{"ContainerMaxPerMinute", o.ContainerMaxPerMinute, 50},
 		{"SnapRetainCount", o.SnapRetainCount, 9},
+		{"SnapshotThreshold", o.SnapshotThreshold, uint64(500)},
 		{"ConfigLines", o.ConfigLines, cfg.Lines()},
 		{"Logger", o.Logger, logger},
 	}
