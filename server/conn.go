@@ -37,9 +37,9 @@ type conn struct {
 	// Set by the handshake (the reader, or onApply for a new session while
 	// the reader waits); fixed afterwards except that a reader-side change of
 	// auth happens only on the reader.
-	sess      *localSession
+	sess      atomic.Pointer[localSession]
 	sessionID atomic.Int64
-	timeout   time.Duration
+	timeout   atomic.Int64 // negotiated, ns
 	readOnly  bool // the connect request had the readOnly byte
 	auth      []protocol.Id
 	watchFn   func(fsm.WatchKind, string)
@@ -120,8 +120,9 @@ func (c *conn) readLoop() {
 		}
 		return
 	}
+	sess := c.sess.Load()
 	for {
-		c.nc.SetReadDeadline(time.Now().Add(c.timeout + c.s.opts.TickTime))
+		c.nc.SetReadDeadline(time.Now().Add(time.Duration(c.timeout.Load()) + c.s.opts.TickTime))
 		frame, err := c.readFrame()
 		if err != nil {
 			if !errors.Is(err, io.EOF) && !errors.Is(err, net.ErrClosed) {
@@ -130,7 +131,7 @@ func (c *conn) readLoop() {
 			return
 		}
 		now := time.Now()
-		c.sess.touch(now)
+		sess.touch(now)
 		c.stats.received(now)
 		c.s.stats.packetsReceived.Add(1)
 		if len(frame) < 8 {
@@ -207,8 +208,8 @@ func (c *conn) writeLoop() {
 }
 
 func (c *conn) writeTimeout() time.Duration {
-	if c.timeout > 0 {
-		return c.timeout
+	if t := c.timeout.Load(); t > 0 {
+		return time.Duration(t)
 	}
 	return c.s.opts.MaxSessionTimeout
 }
@@ -335,8 +336,8 @@ func (c *conn) close() {
 		close(c.done)
 		c.s.conns.remove(c)
 		c.s.watches.removeConn(c)
-		if c.sess != nil {
-			c.s.sessions.detach(c.sess, c)
+		if ls := c.sess.Load(); ls != nil {
+			c.s.sessions.detach(ls, c)
 		}
 	})
 }

@@ -244,7 +244,7 @@ func (s *Server) writeCons(b *bytes.Buffer) {
 			last := st.lat.last
 			st.lat.mu.Unlock()
 			fmt.Fprintf(b, ",sid=0x%x,lop=%s,est=%d,to=%d,lcxid=0x%x,lzxid=0x%x,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d",
-				id, lop, st.established.UnixMilli(), c.timeout.Milliseconds(), st.lastCxid.Load(),
+				id, lop, st.established.UnixMilli(), time.Duration(c.timeout.Load()).Milliseconds(), st.lastCxid.Load(),
 				st.lastZxid.Load(), st.lastResp.Load(), last, mn, int64(avg), mx)
 		}
 		b.WriteString(")\n")
@@ -308,7 +308,7 @@ func (s *Server) writeDump(b *bytes.Buffer) {
 	sort.Slice(cs, func(i, j int) bool { return cs[i].stats.established.Before(cs[j].stats.established) })
 	fmt.Fprintf(b, "Connections Sets (%d)/(%d):\n", len(cs), len(cs))
 	for _, c := range cs {
-		to := c.timeout
+		to := time.Duration(c.timeout.Load())
 		if to == 0 {
 			to = s.opts.MaxSessionTimeout
 		}

@@ -10,20 +10,25 @@ import (
 
 func fourLetter(t testing.TB, s *Server, cmd string) string {
 	t.Helper()
-	nc, err := net.DialTimeout("tcp", s.Addr().String(), 5*time.Second)
+	out, err := fourLetterErr(s.Addr().String(), cmd)
 	if err != nil {
 		t.Fatal(err)
+	}
+	return out
+}
+
+func fourLetterErr(addr, cmd string) (string, error) {
+	nc, err := net.DialTimeout("tcp", addr, 5*time.Second)
+	if err != nil {
+		return "", err
 	}
 	defer nc.Close()
 	nc.SetDeadline(time.Now().Add(5 * time.Second))
 	if _, err := nc.Write([]byte(cmd)); err != nil {
-		t.Fatal(err)
+		return "", err
 	}
 	b, err := io.ReadAll(nc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(b)
+	return string(b), err
 }
 
 func TestFourLetterWords(t *testing.T) {

@@ -204,14 +204,14 @@ func (c *conn) handshake(frame []byte) error {
 		return errClose
 	}
 	timeout := s.negotiate(req.TimeOut)
-	c.timeout = time.Duration(timeout) * time.Millisecond
+	c.timeout.Store(int64(time.Duration(timeout) * time.Millisecond))
 	now := time.Now()
 	if req.SessionID == 0 {
 		id := s.sessions.newID(func(id int64) bool { _, ok := s.fsm.Session(id); return ok })
 		h := fsm.Header{SessionID: id, Op: protocol.OpCreateSession, Time: now.UnixMilli(), Auth: c.auth}
 		body := protocol.Marshal(&fsm.CreateSessionBody{Timeout: timeout})
 		c.propose(id, 0, protocol.OpCreateSession, fsm.EncodeRequest(&h, body), now)
-		if !c.waitWrites() || c.sess == nil {
+		if !c.waitWrites() || c.sess.Load() == nil {
 			return errClose
 		}
 		return nil
@@ -242,15 +242,16 @@ func (c *conn) sessionCreated(r *fsm.Result) {
 
 // attach binds the connection to its session and sends the connect response.
 func (c *conn) attach(id int64, now time.Time) {
-	ls, old := c.s.sessions.attach(id, c.timeout, c, now)
+	timeout := time.Duration(c.timeout.Load())
+	ls, old := c.s.sessions.attach(id, timeout, c, now)
 	if old != nil {
 		// The client moved to a new connection; the old one is stale.
 		go old.close()
 	}
-	c.sess = ls
+	c.sess.Store(ls)
 	c.sessionID.Store(id)
 	c.queueRecord(&protocol.ConnectResponse{
-		TimeOut:     int32(c.timeout / time.Millisecond),
+		TimeOut:     int32(timeout / time.Millisecond),
 		SessionID:   id,
 		Passwd:      c.s.fsm.Password(id),
 		HasReadOnly: c.readOnly,

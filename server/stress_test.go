@@ -1,0 +1,97 @@
+package server
+
+import (
+	"fmt"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// Many clients mixing writes, reads and watches, with four-letter words
+// polled beside them: every op succeeds, every watch fires, nothing
+// deadlocks (run it under -race).
+func TestConcurrentClients(t *testing.T) {
+	s := startServer(t, testOptions(t))
+	const clients, rounds = 12, 60
+	acl := zk.WorldACL(zk.PermAll)
+	var wg sync.WaitGroup
+	errs := make(chan error, clients*rounds)
+	for i := 0; i < clients; i++ {
+		c, _ := connect(t, s, 5*time.Second)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			base := fmt.Sprintf("/c%d", i)
+			if _, err := c.Create(base, nil, 0, acl); err != nil {
+				errs <- err
+				return
+			}
+			for r := 0; r < rounds; r++ {
+				p := fmt.Sprintf("%s/n%d", base, r)
+				_, _, ch, err := c.ExistsW(p)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if _, err := c.Create(p, []byte("x"), zk.FlagEphemeral, acl); err != nil {
+					errs <- err
+					return
+				}
+				select {
+				case e := <-ch:
+					if e.Type != zk.EventNodeCreated {
+						errs <- fmt.Errorf("%s: event %v", p, e.Type)
+					}
+				case <-time.After(5 * time.Second):
+					errs <- fmt.Errorf("%s: no NodeCreated", p)
+					return
+				}
+				if _, err := c.Set(p, []byte("y"), 0); err != nil {
+					errs <- err
+					return
+				}
+				if d, _, err := c.Get(p); err != nil || string(d) != "y" {
+					errs <- fmt.Errorf("%s: get %q %v", p, d, err)
+					return
+				}
+				if r%2 == 0 {
+					if err := c.Delete(p, -1); err != nil {
+						errs <- err
+						return
+					}
+				}
+			}
+		}()
+	}
+	stop := make(chan struct{})
+	var pollers sync.WaitGroup
+	pollers.Add(1)
+	go func() {
+		defer pollers.Done()
+		for {
+			for _, cmd := range []string{"cons", "wchc", "wchp", "dump", "mntr", "stat"} {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				if _, err := fourLetterErr(s.Addr().String(), cmd); err != nil {
+					t.Errorf("%s: %v", cmd, err)
+					return
+				}
+			}
+		}
+	}()
+	wg.Wait()
+	close(stop)
+	pollers.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	if got := s.fsm.Stats().Ephemerals; got != clients*rounds/2 {
+		t.Errorf("%d ephemerals, want %d", got, clients*rounds/2)
+	}
+}
