@@ -32,7 +32,7 @@ type entry struct {
 //     ZooKeeper).
 //
 // Java reads the bytes as ISO-8859-1; zkraft reads UTF-8, so non-ASCII paths
-// come through unmangled. Keys and values are then trimmed, as ZooKeeper does.
+// come through unmangled, and drops a leading UTF-8 byte order mark. Keys and values are then trimmed, as ZooKeeper does.
 //
 // A malformed \u escape makes Java reject the whole file; here it is an error
 // for that line, collected with the others.
@@ -64,6 +64,12 @@ func readProperties(r io.Reader, name string) ([]entry, []*Problem, error) {
 	for sc.Scan() {
 		lineNo++
 		text := sc.Text()
+		if lineNo == 1 {
+			// Editors on Windows may start the file with a byte order
+			// mark; Java would glue it to the first key and ignore that
+			// setting.
+			text = strings.TrimPrefix(text, "\ufeff")
+		}
 		if inLogic {
 			text = strings.TrimLeft(text, " \t\f")
 		} else {

@@ -51,6 +51,7 @@ func TestReadProperties(t *testing.T) {
 		{"surrogate pair", `a=\uD83D\uDE00` + "\n", []entry{{"a", "😀", 1}}},
 		{"other escapes drop the backslash", `a=C:\dir\sub` + "\n", []entry{{"a", "C:dirsub", 1}}},
 		{"UTF-8 passes through", "dataDir=/tmp/données\n", []entry{{"dataDir", "/tmp/données", 1}}},
+		{"byte order mark", "\ufefftickTime=1\n", []entry{{"tickTime", "1", 1}}},
 		{"value with leading escaped blank is trimmed", "a=\\ b\n", []entry{{"a", "b", 1}}},
 	}
 	for _, tt := range tests {
