@@ -2,11 +2,14 @@ package server
 
 import (
 	"fmt"
+	"runtime"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
+
+	"github.com/zkraft/zkraft/protocol"
 )
 
 // Many clients mixing writes, reads and watches, with four-letter words
@@ -93,5 +96,29 @@ func TestConcurrentClients(t *testing.T) {
 	}
 	if got := s.fsm.Stats().Ephemerals; got != clients*rounds/2 {
 		t.Errorf("%d ephemerals, want %d", got, clients*rounds/2)
+	}
+}
+
+// Connections that come and go leave no goroutines behind.
+func TestNoGoroutineLeak(t *testing.T) {
+	s := startServer(t, testOptions(t))
+	base := runtime.NumGoroutine()
+	for i := 0; i < 50; i++ {
+		r := dialRaw(t, s.Addr().String())
+		r.connect(5000, 0, nil)
+		r.send(1, protocol.OpExists, &protocol.PathWatchRequest{Path: "/", Watch: true})
+		r.recv(nil)
+		r.nc.Close()
+		fourLetter(t, s, "ruok")
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for runtime.NumGoroutine() > base+2 {
+		if time.Now().After(deadline) {
+			t.Fatalf("%d goroutines, %d before the connections", runtime.NumGoroutine(), base)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if _, paths, _ := s.watches.summary(); paths != 0 {
+		t.Fatalf("%d watched paths left by closed connections", paths)
 	}
 }
