@@ -266,3 +266,24 @@ func TestLines(t *testing.T) {
 		t.Errorf("Lines do not parse back to themselves:\n%s", strings.Join(again.Lines(), "\n"))
 	}
 }
+
+// The sample configurations shipped in deploy/ load cleanly.
+func TestDeploySamples(t *testing.T) {
+	paths, _ := filepath.Glob(filepath.Join("..", "deploy", "*.cfg"))
+	if len(paths) == 0 {
+		t.Skip("no deploy/*.cfg samples to check")
+	}
+	for _, path := range paths {
+		c, err := Load(path)
+		if err != nil {
+			t.Errorf("%s: %v", path, err)
+			continue
+		}
+		for _, w := range c.Warnings {
+			t.Errorf("%s: warning: %v", path, w)
+		}
+		if err := c.Validate(); err != nil {
+			t.Errorf("%s: %v", path, err)
+		}
+	}
+}
