@@ -315,3 +315,28 @@ func (b *syncBuffer) String() string {
 	defer b.mu.Unlock()
 	return b.buf.String()
 }
+
+// A server that cannot start (its port is taken) fails the command with the
+// reason, after releasing what it opened.
+func TestServerStartFailure(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	port := ln.Addr().(*net.TCPAddr).Port
+	dir := t.TempDir()
+	path := writeConfig(t, dir, "tickTime=200\ndataDir="+dir+"\nclientPort="+strconv.Itoa(port)+
+		"\nclientPortAddress=127.0.0.1\nadmin.enableServer=false\n")
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	_, err = execute(t, ctx, "server", "-c", path)
+	if err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("start on a taken port: %v", err)
+	}
+	// The data directory is free again: a second attempt fails the same
+	// way rather than on a locked raft store.
+	if _, err = execute(t, ctx, "server", "-c", path); err == nil || !strings.Contains(err.Error(), "address already in use") {
+		t.Fatalf("second start on a taken port: %v", err)
+	}
+}
