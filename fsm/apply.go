@@ -224,7 +224,7 @@ func (t *tx) multiOp(sessionID int64, op protocol.MultiOp) (protocol.MultiResult
 		if !ok {
 			return protocol.MultiResult{}, protocol.ErrBadArguments
 		}
-		path, n, code := t.create(sessionID, a)
+		path, n, code := t.create(sessionID, multiCreateOp(a))
 		if code != protocol.ErrOK {
 			return protocol.MultiResult{}, code
 		}

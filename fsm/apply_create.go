@@ -2,6 +2,7 @@ package fsm
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/zkraft/zkraft/protocol"
 )
@@ -51,9 +52,13 @@ func modeOf(flags int32) (createMode, bool) {
 	return createMode{}, false
 }
 
-// create applies one create in ZooKeeper's order of checks: mode and TTL,
-// path, ACL, parent, CREATE permission, sequential name, existence,
-// ephemeral parent, quota. It returns the created path and node.
+// create applies one create in ZooKeeper 3.8's order of checks: mode and
+// TTL, a '/' and no NUL in the path, ACL, parent, CREATE permission on the
+// parent, sequential name, the full path rules, existence, ephemeral parent,
+// quota. So "/a//b" is NoNode (its parent "/a/" is missing) while "/a/" is
+// BadArguments, as in ZooKeeper. The kind of node follows the op, not the
+// flags: createContainer always makes a container (even with flags 0), a
+// plain create with the container flag makes a persistent node.
 func (t *tx) create(sessionID int64, a createArgs) (string, *znode, protocol.ErrCode) {
 	mode, ok := modeOf(a.flags)
 	if !ok {
@@ -66,15 +71,10 @@ func (t *tx) create(sessionID int64, a createArgs) (string, *znode, protocol.Err
 		if a.ttl <= 0 || a.ttl > maxTTL {
 			return "", nil, protocol.ErrBadArguments
 		}
-	} else if a.ttl >= 0 {
-		return "", nil, protocol.ErrBadArguments // a TTL is only valid with a TTL mode
+	} else if a.ttl >= 0 || a.op == protocol.OpCreateTTL {
+		return "", nil, protocol.ErrBadArguments // a TTL goes with a TTL mode only
 	}
-	switch {
-	case a.op == protocol.OpCreateTTL && !mode.ttl,
-		a.op == protocol.OpCreateContainer && !mode.container:
-		return "", nil, protocol.ErrBadArguments
-	}
-	if protocol.ValidatePath(a.path, mode.sequential) != nil {
+	if !strings.Contains(a.path, "/") || strings.IndexByte(a.path, 0) >= 0 {
 		return "", nil, protocol.ErrBadArguments
 	}
 	acl, ok := fixupACL(a.acl, t.auth)
@@ -92,9 +92,9 @@ func (t *tx) create(sessionID int64, a createArgs) (string, *znode, protocol.Err
 	path := a.path
 	if mode.sequential {
 		path += fmt.Sprintf("%010d", parent.creates)
-		if protocol.ValidatePath(path, false) != nil {
-			return "", nil, protocol.ErrBadArguments
-		}
+	}
+	if protocol.ValidatePath(path, false) != nil {
+		return "", nil, protocol.ErrBadArguments
 	}
 	if _, exists := t.get(path); exists {
 		return "", nil, protocol.ErrNodeExists
@@ -107,15 +107,15 @@ func (t *tx) create(sessionID int64, a createArgs) (string, *znode, protocol.Err
 	}
 	var owner int64
 	switch {
+	case a.op == protocol.OpCreateContainer:
+		owner = containerOwner
+	case a.op == protocol.OpCreateTTL:
+		owner = ttlOwner(a.ttl)
 	case mode.ephemeral:
 		if _, live := t.sessions.Get(sessionKey(sessionID)); !live {
 			return "", nil, protocol.ErrSessionExpired
 		}
 		owner = sessionID
-	case mode.container:
-		owner = containerOwner
-	case mode.ttl:
-		owner = ttlOwner(a.ttl)
 	}
 	// Null data stays null (zkCli prints "null"), as in ZooKeeper.
 	n := &znode{
@@ -128,6 +128,23 @@ func (t *tx) create(sessionID int64, a createArgs) (string, *znode, protocol.Err
 	t.addNode(path, n)
 	n, _ = t.get(path) // a new quota stats node may have been rewritten
 	return path, n, protocol.ErrOK
+}
+
+// multiCreateOp is the op a create inside a multi really is: ZooKeeper
+// rebuilds each create of a multi from its flags, so a TTL mode makes a
+// createTTL, the container mode a createContainer, anything else a create.
+func multiCreateOp(a createArgs) createArgs {
+	mode, ok := modeOf(a.flags)
+	switch {
+	case !ok:
+	case mode.ttl:
+		a.op = protocol.OpCreateTTL
+	case mode.container:
+		a.op = protocol.OpCreateContainer
+	default:
+		a.op, a.ttl = protocol.OpCreate, -1
+	}
+	return a
 }
 
 // createResponse is the reply body of a standalone create op.

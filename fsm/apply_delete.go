@@ -1,12 +1,22 @@
 package fsm
 
-import "github.com/zkraft/zkraft/protocol"
+import (
+	"strings"
+
+	"github.com/zkraft/zkraft/protocol"
+)
+
+// deletablePath is ZooKeeper's check before a delete: the path has a '/', no
+// NUL and is not one of the system nodes. The full path rules are not
+// applied: "/a/" or "/a/." are simply not found.
+func deletablePath(path string) bool {
+	return strings.Contains(path, "/") && strings.IndexByte(path, 0) < 0 && !protectedPath(path)
+}
 
 // delete applies a client delete in ZooKeeper's order of checks: path,
-// protected node, parent, DELETE permission on the parent, existence,
-// version, children.
+// parent, DELETE permission on the parent, existence, version, children.
 func (t *tx) delete(path string, version int32) protocol.ErrCode {
-	if protocol.ValidatePath(path, false) != nil || protectedPath(path) {
+	if !deletablePath(path) {
 		return protocol.ErrBadArguments
 	}
 	parentPath, _ := parentOf(path)
@@ -36,7 +46,7 @@ func (t *tx) delete(path string, version int32) protocol.ErrCode {
 // delete any node that is not a normal ephemeral; a client must not be able
 // to use it to bypass ACLs).
 func (t *tx) deleteContainer(path string) protocol.ErrCode {
-	if protocol.ValidatePath(path, false) != nil || protectedPath(path) {
+	if !deletablePath(path) {
 		return protocol.ErrBadArguments
 	}
 	n, ok := t.get(path)

@@ -99,12 +99,15 @@ func (t *tx) checkQuota(path string, countDiff, bytesDiff int64) protocol.ErrCod
 	if root == "" {
 		return protocol.ErrOK
 	}
-	ln, ok := t.get(limitsPath(root))
+	// ZooKeeper checks against the committed tree, not against what the
+	// earlier ops of a multi did: a multi that deletes one node and creates
+	// another at the count limit fails.
+	ln, ok := t.base.get(limitsPath(root))
 	if !ok {
 		return protocol.ErrOK
 	}
 	limits := parseQuota(ln.data)
-	sn, ok := t.get(statsPath(root))
+	sn, ok := t.base.get(statsPath(root))
 	if !ok {
 		return protocol.ErrOK
 	}

@@ -1,12 +1,27 @@
 package fsm
 
-import "github.com/zkraft/zkraft/protocol"
+import (
+	"strings"
+
+	"github.com/zkraft/zkraft/protocol"
+)
 
 // Permissions per read, as ZooKeeper 3.8 checks them: exists needs none;
 // getData, getChildren, getChildren2 and getAllChildrenNumber need READ;
 // getACL needs READ or ADMIN and shows digest hashes only with ADMIN. A
 // missing node is NoNode before any permission check. Reads do not validate
-// the path: a path that cannot exist is simply not found.
+// the path: a path that cannot exist is simply not found, except that exists
+// refuses a NUL (BadArguments) and "" names the root (ZooKeeper's node table
+// holds the root under "" too).
+
+// lookup finds the node a read names.
+func (s *state) lookup(path string) (*znode, string, bool) {
+	if path == "" {
+		path = "/"
+	}
+	n, ok := s.get(path)
+	return n, path, ok
+}
 
 // read executes one read op against s. watch is called, when not nil and the
 // request asks for it, with what ZooKeeper would register.
@@ -22,7 +37,10 @@ func (s *state) read(op protocol.OpCode, req protocol.Record, auth []protocol.Id
 		if !ok {
 			return nil, protocol.ErrBadArguments
 		}
-		n, found := s.get(r.Path)
+		if strings.IndexByte(r.Path, 0) >= 0 {
+			return nil, protocol.ErrBadArguments
+		}
+		n, _, found := s.lookup(r.Path)
 		if !found {
 			setWatch(r, WatchExist)
 			return nil, protocol.ErrNoNode
@@ -48,7 +66,7 @@ func (s *state) read(op protocol.OpCode, req protocol.Record, auth []protocol.Id
 		if !ok {
 			return nil, protocol.ErrBadArguments
 		}
-		n, found := s.get(r.Path)
+		n, _, found := s.lookup(r.Path)
 		if !found {
 			return nil, protocol.ErrNoNode
 		}
@@ -65,7 +83,7 @@ func (s *state) read(op protocol.OpCode, req protocol.Record, auth []protocol.Id
 		if !ok {
 			return nil, protocol.ErrBadArguments
 		}
-		n, found := s.get(r.Path)
+		n, path, found := s.lookup(r.Path)
 		if !found {
 			return nil, protocol.ErrNoNode
 		}
@@ -73,10 +91,10 @@ func (s *state) read(op protocol.OpCode, req protocol.Record, auth []protocol.Id
 			return nil, protocol.ErrNoAuth
 		}
 		total := 0
-		if r.Path == "/" {
+		if path == "/" {
 			total = s.nodes.Len() - 1
 		} else {
-			total = descendants(s.nodes.Root(), r.Path)
+			total = descendants(s.nodes.Root(), path)
 		}
 		return &protocol.GetAllChildrenNumberResponse{TotalNumber: int32(total)}, protocol.ErrOK
 	case protocol.OpMultiRead:
@@ -91,7 +109,7 @@ func (s *state) read(op protocol.OpCode, req protocol.Record, auth []protocol.Id
 
 // readNode is getData, getChildren or getChildren2 without the watch.
 func (s *state) readNode(op protocol.OpCode, path string, auth []protocol.Id) (protocol.Record, protocol.ErrCode) {
-	n, found := s.get(path)
+	n, path, found := s.lookup(path)
 	if !found {
 		return nil, protocol.ErrNoNode
 	}

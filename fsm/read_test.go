@@ -23,7 +23,9 @@ func TestReadsAndWatches(t *testing.T) {
 	h := newHarness(t, Options{})
 	h.mkdir("/a", "/a/c", "/a/b", "/a/b/x", "/a/b/y", "/ab")
 	h.mustOK(h.create("/secret", "s", 0, aclOf(protocol.PermWrite, "world", "anyone")))
-	pw := func(p string, w bool) *protocol.PathWatchRequest { return &protocol.PathWatchRequest{Path: p, Watch: w} }
+	pw := func(p string, w bool) *protocol.PathWatchRequest {
+		return &protocol.PathWatchRequest{Path: p, Watch: w}
+	}
 	cases := []struct {
 		name    string
 		op      protocol.OpCode
@@ -42,6 +44,9 @@ func TestReadsAndWatches(t *testing.T) {
 		{"getChildren2", protocol.OpGetChildren2, pw("/a", true), protocol.ErrOK, []watchRec{{WatchChild, "/a"}}},
 		{"getChildren missing", protocol.OpGetChildren, pw("/nope", true), protocol.ErrNoNode, nil},
 		{"odd path is just missing", protocol.OpGetData, pw("/a/", true), protocol.ErrNoNode, nil},
+		{"empty path is the root", protocol.OpGetChildren, pw("", false), protocol.ErrOK, nil},
+		{"exists refuses NUL", protocol.OpExists, pw("/a\x00", true), protocol.ErrBadArguments, nil},
+		{"getData does not", protocol.OpGetData, pw("/a\x00", true), protocol.ErrNoNode, nil},
 		{"getACL missing", protocol.OpGetACL, &protocol.PathRequest{Path: "/nope"}, protocol.ErrNoNode, nil},
 		{"all children missing", protocol.OpGetAllChildrenNumber, &protocol.PathRequest{Path: "/nope"}, protocol.ErrNoNode, nil},
 		{"wrong body", protocol.OpGetData, &protocol.PathRequest{Path: "/a"}, protocol.ErrBadArguments, nil},

@@ -55,7 +55,13 @@ func TestTTLAndContainerCreate(t *testing.T) {
 		t.Errorf("sequential ttl %+v", r.Resp)
 	}
 	wantErr(t, "create op with ttl flag", h.create("/t", "", protocol.ModePersistentWithTTL, worldAll).Err, protocol.ErrBadArguments)
-	wantErr(t, "createContainer without container flag", h.do(0, protocol.OpCreateContainer, &protocol.CreateRequest{Path: "/t", ACL: worldAll}).Err, protocol.ErrBadArguments)
+	// The op decides the kind (checked by the system tests against
+	// ZooKeeper 3.8): createContainer with flags 0 makes a container, a plain
+	// create with the container flag a persistent node.
+	h.mustOK(h.do(0, protocol.OpCreateContainer, &protocol.CreateRequest{Path: "/flag0", ACL: worldAll}))
+	if n, _ := h.f.cur.Load().get("/flag0"); n.kind() != kindContainer {
+		t.Error("createContainer with flags 0 is not a container")
+	}
 	r = h.mustOK(h.createContainer("/cont"))
 	if s := r.Resp.(*protocol.Create2Response).Stat; s.EphemeralOwner != 0 {
 		t.Errorf("container stat %+v", s)
@@ -63,10 +69,23 @@ func TestTTLAndContainerCreate(t *testing.T) {
 	if n, _ := h.f.cur.Load().get("/cont"); n.owner != containerOwner {
 		t.Errorf("container owner %#x", uint64(n.owner))
 	}
-	// A plain create with the container flag makes a container too.
 	h.mustOK(h.create("/cont2", "", protocol.ModeContainer, worldAll))
-	if n, _ := h.f.cur.Load().get("/cont2"); n.kind() != kindContainer {
-		t.Error("create with flag 4 is not a container")
+	if n, _ := h.f.cur.Load().get("/cont2"); n.kind() != kindPersistent {
+		t.Error("create with flag 4 is not persistent")
+	}
+	// Inside a multi ZooKeeper rebuilds each create from its flags: there
+	// flag 4 makes a container, answered as create2 with a stat.
+	r = h.mustOK(h.do(0, protocol.OpMulti, multiOf(mcreate("/mc", protocol.ModeContainer),
+		protocol.MultiOp{Op: protocol.OpCreateContainer, Req: &protocol.CreateRequest{Path: "/mp", ACL: worldAll}})))
+	res := r.Resp.(*protocol.MultiResponse).Results
+	if res[0].Op != protocol.OpCreate2 || res[1].Op != protocol.OpCreate {
+		t.Errorf("multi create results %+v", res)
+	}
+	if n, _ := h.f.cur.Load().get("/mc"); n.kind() != kindContainer {
+		t.Error("multi create with flag 4 is not a container")
+	}
+	if n, _ := h.f.cur.Load().get("/mp"); n.kind() != kindPersistent {
+		t.Error("multi createContainer with flags 0 is not persistent")
 	}
 	// Containers and TTL nodes may have children.
 	h.mkdir("/cont/kid", "/ttl/kid")

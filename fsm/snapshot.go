@@ -163,10 +163,10 @@ func (r *snapReader) buffer() []byte {
 		return nil
 	}
 	b := r.take(int(n))
-	if b == nil {
+	if r.err != nil {
 		return nil
 	}
-	return append(make([]byte, 0, len(b)), b...)
+	return append(make([]byte, 0, len(b)), b...) // empty, not null, for n == 0
 }
 
 // readSnapshot decodes and checks a whole snapshot into a new state.

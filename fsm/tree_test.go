@@ -137,6 +137,9 @@ func TestCreateErrors(t *testing.T) {
 	}{
 		{"trailing slash", "/p/", 0, worldAll, nil, protocol.ErrBadArguments},
 		{"dot", "/p/.", 0, worldAll, nil, protocol.ErrBadArguments},
+		{"double slash is a missing parent", "/p//b", 0, worldAll, nil, protocol.ErrNoNode},
+		{"dot element is a missing parent", "/p/./b", 0, worldAll, nil, protocol.ErrNoNode},
+		{"bad path under a missing parent", "/nope/", 0, worldAll, nil, protocol.ErrNoNode},
 		{"relative", "p", 0, worldAll, nil, protocol.ErrBadArguments},
 		{"empty", "", 0, worldAll, nil, protocol.ErrBadArguments},
 		{"nul", "/p/a\x00b", 0, worldAll, nil, protocol.ErrBadArguments},
@@ -232,7 +235,15 @@ func TestDelete(t *testing.T) {
 		{"/zookeeper", "/zookeeper", -1, protocol.ErrBadArguments},
 		{"quota", "/zookeeper/quota", -1, protocol.ErrBadArguments},
 		{"config", "/zookeeper/config", -1, protocol.ErrBadArguments},
-		{"bad path", "/a/", -1, protocol.ErrBadArguments},
+		// Checked against ZooKeeper 3.8 by the system tests: delete only
+		// refuses a path without '/' or with a NUL; other bad paths are
+		// not found.
+		{"no slash", "a", -1, protocol.ErrBadArguments},
+		{"empty", "", -1, protocol.ErrBadArguments},
+		{"nul", "/a\x00", -1, protocol.ErrBadArguments},
+		{"trailing slash", "/a/", -1, protocol.ErrNoNode},
+		{"dot", "/a/.", -1, protocol.ErrNoNode},
+		{"double slash", "/a//b", -1, protocol.ErrNoNode},
 		{"missing", "/zz", -1, protocol.ErrNoNode},
 		{"missing parent", "/zz/y", -1, protocol.ErrNoNode},
 		{"version before children", "/a", 5, protocol.ErrBadVersion},
