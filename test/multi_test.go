@@ -92,6 +92,10 @@ func TestMultiFailure(t *testing.T) {
 		{"missing ACL", []multiOp{
 			{Op: opCreate, Path: root + "/new"},
 		}, []errCode{errInvalidACL}},
+		{"check of a missing node", []multiOp{
+			{Op: opCheck, Path: root + "/missing", Version: -1},
+			{Op: opCreate, Path: root + "/new", ACL: worldAll},
+		}, []errCode{errNoNode, errRuntimeInconsistency}},
 		{"setData bad version", []multiOp{
 			{Op: opSetData, Path: root + "/a", Data: []byte("y"), Version: 7},
 		}, []errCode{errBadVersion}},

@@ -5,6 +5,7 @@ package test
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"testing"
 	"time"
@@ -347,5 +348,36 @@ func TestPathValidation(t *testing.T) {
 		if got != tc.want {
 			t.Errorf("path %q: got {create exists getData setData delete children} = %v, want %v", tc.path, got, tc.want)
 		}
+	}
+}
+
+// TestNullAndEmptyData: null data (jute length -1) and empty data (length 0)
+// are kept apart, as Java clients see null and an empty array differently.
+func TestNullAndEmptyData(t *testing.T) {
+	r := raw(t, shared)
+	root := testRoot(t, shared)
+	lengthField := func(path string) int32 {
+		t.Helper()
+		rep := r.call(opGetData, (&enc{}).str(path).boolean(false).b)
+		if rep.Err != errOK || len(rep.Body) < 4 {
+			t.Fatalf("getData %s: %d", path, rep.Err)
+		}
+		return int32(binary.BigEndian.Uint32(rep.Body))
+	}
+	r.Create(root+"/nil", nil, worldAll, 0)
+	r.Create(root+"/empty", []byte{}, worldAll, 0)
+	if n := lengthField(root + "/nil"); n != -1 {
+		t.Errorf("data created as null comes back with length %d, want -1 (null)", n)
+	}
+	if n := lengthField(root + "/empty"); n != 0 {
+		t.Errorf("data created empty comes back with length %d, want 0", n)
+	}
+	r.SetData(root+"/empty", nil, -1)
+	if n := lengthField(root + "/empty"); n != -1 {
+		t.Errorf("data set to null comes back with length %d, want -1", n)
+	}
+	rep := r.call(opGetChildren, (&enc{}).str(root+"/nil").boolean(false).b)
+	if rep.Err != errOK || int32(binary.BigEndian.Uint32(rep.Body)) != 0 {
+		t.Errorf("children of a leaf: vector length %d, want 0 (empty, not null)", int32(binary.BigEndian.Uint32(rep.Body)))
 	}
 }
