@@ -121,8 +121,11 @@ func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time)
 	case op == protocol.OpSASL:
 		return c.handleSASL(xid)
 	default:
-		// ZooKeeper answers an unknown op with Unimplemented and zxid -1.
+		// ZooKeeper answers an unknown op with Unimplemented and zxid -1,
+		// then closes the connection.
 		c.queueReply(xid, -1, protocol.ErrUnimplemented, nil)
+		c.closeAfterFlush()
+		return errClose
 	}
 	s.stats.observe(op, now, false)
 	c.stats.observe(now)
