@@ -114,6 +114,8 @@ func (c *conn) readLoop() {
 		c.s.log.Debug("bad first frame", "client", c.remote, "err", err)
 		return
 	}
+	c.stats.received(time.Now())
+	c.s.stats.packetsReceived.Add(1)
 	if err := c.handshake(frame); err != nil {
 		if !errors.Is(err, errClose) {
 			c.s.log.Debug("handshake failed", "client", c.remote, "err", err)

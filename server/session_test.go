@@ -253,3 +253,40 @@ func TestRestartFromSnapshot(t *testing.T) {
 		t.Fatalf("/n000 = %q after restart", gd.Data)
 	}
 }
+
+// Resuming a session on a new connection closes the old one, which is stale.
+func TestResumeReplacesConnection(t *testing.T) {
+	s := startServer(t, testOptions(t))
+	a := dialRaw(t, s.Addr().String())
+	resp := a.connect(5000, 0, nil)
+	a.send(1, protocol.OpGetData, &protocol.PathWatchRequest{Path: "/", Watch: true})
+	a.recv(&protocol.GetDataResponse{})
+	b := dialRaw(t, s.Addr().String())
+	if got := b.connect(5000, resp.SessionID, resp.Passwd); got.SessionID != resp.SessionID || got.TimeOut != 5000 {
+		t.Fatalf("resume: %+v", got)
+	}
+	if !a.waitClosed(5 * time.Second) {
+		t.Fatal("old connection of a resumed session stayed open")
+	}
+	b.send(1, protocol.OpCreate, &protocol.CreateRequest{Path: "/after", ACL: openACL, Flags: protocol.ModeEphemeral})
+	if h := b.recv(nil); h.Err != protocol.ErrOK {
+		t.Fatal(h.Err)
+	}
+	var st protocol.StatResponse
+	b.send(2, protocol.OpExists, &protocol.PathWatchRequest{Path: "/after"})
+	if b.recv(&st); st.Stat.EphemeralOwner != resp.SessionID {
+		t.Fatalf("ephemeral owner 0x%x, want 0x%x", st.Stat.EphemeralOwner, resp.SessionID)
+	}
+}
+
+func TestMaxCnxns(t *testing.T) {
+	o := testOptions(t)
+	o.MaxCnxns = 1
+	s := startServer(t, o)
+	a := dialRaw(t, s.Addr().String())
+	a.connect(5000, 0, nil)
+	b := dialRaw(t, s.Addr().String())
+	if !b.waitClosed(5 * time.Second) {
+		t.Fatal("second connection accepted with maxCnxns=1")
+	}
+}
