@@ -42,8 +42,9 @@ type rawConn struct {
 	Passwd    []byte
 	Timeout   int32 // negotiated session timeout, ms
 
-	writeMu sync.Mutex
-	xid     int32
+	writeMu  sync.Mutex
+	xid      int32
+	lastSend time.Time // when the last frame left, under writeMu
 
 	mu       sync.Mutex
 	waiting  map[int32]chan rawReply
@@ -182,6 +183,7 @@ func (r *rawConn) pingLoop(every time.Duration) {
 			hdr := (&enc{}).i32(xidPing).i32(opPing)
 			r.writeMu.Lock()
 			err := writeFrame(r.conn, hdr.b)
+			r.lastSend = time.Now()
 			r.writeMu.Unlock()
 			if err != nil {
 				return
@@ -196,6 +198,13 @@ func (r *rawConn) pingLoop(every time.Duration) {
 
 // StopPings stops the keep-alive, so the server will expire the session.
 func (r *rawConn) StopPings() { r.pingOnce.Do(func() { close(r.stopPing) }) }
+
+// LastSend is when the last frame was written to the server.
+func (r *rawConn) LastSend() time.Time {
+	r.writeMu.Lock()
+	defer r.writeMu.Unlock()
+	return r.lastSend
+}
 
 // Drop closes the TCP connection without closing the session.
 func (r *rawConn) Drop() {
@@ -231,6 +240,7 @@ func (r *rawConn) send(xid, op int32, body []byte) (chan rawReply, error) {
 	hdr := (&enc{}).i32(xid).i32(op)
 	r.writeMu.Lock()
 	err := writeFrame(r.conn, append(hdr.b, body...))
+	r.lastSend = time.Now()
 	r.writeMu.Unlock()
 	return ch, err
 }
