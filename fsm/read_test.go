@@ -150,15 +150,16 @@ func TestReadWatchNeverMissesAChange(t *testing.T) {
 			}
 			version = resp.(*protocol.GetDataResponse).Stat.Version
 			// If the tree already moved past what we read, the watch
-			// must have fired for that change.
-			if h.f.cur.Load().nodes != nil {
-				n, _ := h.f.cur.Load().get("/w")
-				mu.Lock()
-				if n.version > version && pending[id] {
-					missed++
-				}
-				mu.Unlock()
+			// must have fired for that change. Under the read lock every
+			// published state has had its listener run.
+			h.f.mu.RLock()
+			n, _ := h.f.cur.Load().get("/w")
+			mu.Lock()
+			if n.version > version && pending[id] {
+				missed++
 			}
+			mu.Unlock()
+			h.f.mu.RUnlock()
 		}
 	}()
 	for i := 0; i < 2000; i++ {

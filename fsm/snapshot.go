@@ -125,14 +125,20 @@ func (r *snapReader) take(n int) []byte {
 		r.err = fmt.Errorf("%w: field length %d", ErrSnapshotCorrupt, n)
 		return nil
 	}
-	if cap(r.buf) < n {
-		r.buf = make([]byte, n)
+	// Grow the buffer only as bytes actually arrive, so that a damaged
+	// length costs what the stream holds, not what the length claims.
+	b := r.buf[:0]
+	for len(b) < n {
+		chunk := min(n-len(b), 1<<20)
+		b = slices.Grow(b, chunk)
+		got, err := io.ReadFull(r.r, b[len(b):len(b)+chunk])
+		b = b[:len(b)+got]
+		if err != nil {
+			r.err = fmt.Errorf("%w: %v", ErrSnapshotCorrupt, err)
+			return nil
+		}
 	}
-	b := r.buf[:n]
-	if _, err := io.ReadFull(r.r, b); err != nil {
-		r.err = fmt.Errorf("%w: %v", ErrSnapshotCorrupt, err)
-		return nil
-	}
+	r.buf = b
 	r.crc = crc32.Update(r.crc, castagnoli, b)
 	return b
 }
@@ -215,8 +221,8 @@ func readSnapshot(src io.Reader) (*state, error) {
 		if nacl < 0 || nacl > maxSnapField/12 {
 			return nil, fmt.Errorf("%w: acl length %d", ErrSnapshotCorrupt, nacl)
 		}
-		acl := make([]protocol.ACL, 0, nacl)
-		for j := int32(0); j < nacl; j++ {
+		acl := make([]protocol.ACL, 0, min(nacl, 8))
+		for j := int32(0); j < nacl && r.err == nil; j++ {
 			perms := r.int()
 			scheme := r.string()
 			acl = append(acl, protocol.ACL{Perms: perms, ID: protocol.Id{Scheme: scheme, ID: r.string()}})
