@@ -146,6 +146,24 @@ func (n *raftNode) waitLeader(timeout time.Duration) error {
 
 func (n *raftNode) isLeader() bool { return n.raft.State() == raft.Leader }
 
+// snapshotBeforeShutdown takes a snapshot when many entries were applied
+// since the last one: restoring a snapshot is much faster than replaying
+// the entries one by one on the next start.
+func (n *raftNode) snapshotBeforeShutdown(minEntries uint64, logger *slog.Logger) {
+	st := n.raft.Stats()
+	applied, _ := strconv.ParseUint(st["applied_index"], 10, 64)
+	last, _ := strconv.ParseUint(st["last_snapshot_index"], 10, 64)
+	if applied < last+minEntries {
+		return
+	}
+	start := time.Now()
+	if err := n.raft.Snapshot().Error(); err != nil {
+		logger.Warn("snapshot before shutdown failed", "err", err)
+		return
+	}
+	logger.Info("snapshot before shutdown", "index", applied, "took", time.Since(start).Round(time.Millisecond))
+}
+
 // shutdown stops raft and closes the stores.
 func (n *raftNode) shutdown() error {
 	var errs []error

@@ -107,6 +107,8 @@ func (s *Server) Start() error {
 		return err
 	}
 	s.node = node
+	s.log.Info("raft opened", "took", time.Since(s.started).Round(time.Millisecond),
+		"zxid", fmt.Sprintf("0x%x", s.fsm.LastZxid()))
 	if err := s.becomeLeader(); err != nil {
 		s.node.shutdown()
 		s.node = nil
@@ -120,7 +122,8 @@ func (s *Server) Start() error {
 		return fmt.Errorf("server: listening on %s: %w", s.opts.ClientAddr, err)
 	}
 	s.ln = ln
-	s.log.Info("serving clients", "addr", ln.Addr().String(), "zxid", fmt.Sprintf("0x%x", s.fsm.LastZxid()))
+	s.log.Info("serving clients", "addr", ln.Addr().String(), "zxid", fmt.Sprintf("0x%x", s.fsm.LastZxid()),
+		"startup", time.Since(s.started).Round(time.Millisecond))
 
 	s.wg.Add(4)
 	go s.futures.run(&s.wg)
@@ -153,6 +156,10 @@ func (s *Server) becomeLeader() error {
 	return nil
 }
 
+// closeSnapshotEntries is how many entries past the last snapshot make Close
+// take one, so that the next start restores instead of replaying.
+const closeSnapshotEntries = 4096
+
 // Addr is the client listener's address once started.
 func (s *Server) Addr() net.Addr {
 	if s.ln == nil {
@@ -175,6 +182,7 @@ func (s *Server) Close() error {
 		s.conns.closeAll()
 		s.wg.Wait()
 		if s.node != nil {
+			s.node.snapshotBeforeShutdown(closeSnapshotEntries, s.log)
 			errs = append(errs, s.node.shutdown())
 		}
 		s.closeErr = errors.Join(errs...)
