@@ -36,7 +36,7 @@ type Options struct {
 
 	// SnapshotThreshold and SnapshotInterval tune when raft snapshots: after
 	// that many new log entries, checked every interval. Zero keeps zkraft's
-	// defaults (16384 entries, 30s).
+	// defaults (16384 entries, 10s).
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
 

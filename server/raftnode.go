@@ -101,7 +101,7 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 	// ZooKeeper snapshots every ~100,000 txns; raft's snapshot is cheap (an
 	// immutable tree), so take one more often to keep restarts short.
 	conf.SnapshotThreshold = 16384
-	conf.SnapshotInterval = 30 * time.Second
+	conf.SnapshotInterval = 10 * time.Second
 	if opts.SnapshotThreshold > 0 {
 		conf.SnapshotThreshold = opts.SnapshotThreshold
 	}
