@@ -22,6 +22,9 @@ const (
 
 // Header precedes the request body in an EntryRequest. Everything Apply needs
 // that is not in the tree is stamped here before proposal.
+//
+// Every write from a SessionID that is not live fails with SessionExpired;
+// SessionID 0 stands for the server itself and is not checked.
 type Header struct {
 	SessionID int64
 	Cxid      int32
@@ -30,9 +33,10 @@ type Header struct {
 	Auth      []protocol.Id // identities of the connection (world/anyone is implied)
 }
 
-// CreateSessionBody is the body of an EntryRequest with Op OpCreateSession.
-// The proposer chooses the session id (Header.SessionID) as ZooKeeper's
-// session tracker does; Apply refuses a duplicate.
+// CreateSessionBody is the body of an EntryRequest with Op OpCreateSession
+// (jute: one int; protocol.Marshal encodes it). The proposer chooses the
+// session id (Header.SessionID) as ZooKeeper's session tracker does; Apply
+// refuses a duplicate and an id ValidSessionID rejects (BadArguments).
 type CreateSessionBody struct {
 	Timeout int32 // negotiated timeout, ms
 }
@@ -81,6 +85,9 @@ type Options struct {
 
 // TreeStats are counters for four-letter words and metrics.
 type TreeStats struct {
+	// Nodes counts the znodes. ZooKeeper's "Node count" (srvr) and
+	// zk_znode_count (mntr) show one more: its node table holds the root
+	// under both "" and "/" (a fresh 3.8 server reports 5 for 4 nodes).
 	Nodes      int
 	DataSize   int64 // sum of data lengths and path lengths, as ZooKeeper's approximateDataSize
 	Ephemerals int
