@@ -258,3 +258,28 @@ func randomLog(rng *rand.Rand, n int) [][]byte {
 	}
 	return out
 }
+
+// Persist runs beside Apply and Read (run with -race).
+func TestPersistBesideApply(t *testing.T) {
+	h := richState(t)
+	for i := 0; i < 500; i++ {
+		h.mkdir(fmt.Sprintf("/bulk%03d", i))
+	}
+	want := h.snapshot()
+	snap, _ := h.f.Snapshot()
+	done := make(chan []byte)
+	go func() {
+		var sink memSink
+		if err := snap.Persist(&sink); err != nil {
+			t.Error(err)
+		}
+		done <- sink.Bytes()
+	}()
+	for i := 0; i < 500; i++ {
+		h.mustOK(h.do(0, protocol.OpDelete, &protocol.DeleteRequest{Path: fmt.Sprintf("/bulk%03d", i), Version: -1}))
+		h.read(protocol.OpGetChildren, &protocol.PathWatchRequest{Path: "/"})
+	}
+	if got := <-done; !bytes.Equal(got, want) {
+		t.Error("snapshot persisted beside applies is not the captured state")
+	}
+}
