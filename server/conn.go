@@ -40,7 +40,7 @@ type conn struct {
 	sess      atomic.Pointer[localSession]
 	sessionID atomic.Int64
 	timeout   atomic.Int64 // negotiated, ns
-	readOnly  bool // the connect request had the readOnly byte
+	readOnly  bool         // the connect request had the readOnly byte
 	auth      []protocol.Id
 	watchFn   func(fsm.WatchKind, string)
 
