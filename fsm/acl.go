@@ -64,13 +64,15 @@ func allowed(acl []protocol.ACL, perm int32, auth []protocol.Id) bool {
 }
 
 // fixupACL validates a create/setACL ACL the way ZooKeeper does and returns
-// what is stored: "auth" entries are replaced by the connection's
-// authenticated digest identities, duplicates are dropped (first kept).
-// ok is false for InvalidACL.
+// what is stored: duplicates are dropped (first kept), then "auth" entries are
+// replaced by the connection's authenticated digest identities. As in
+// ZooKeeper 3.8 the expansion comes after the de-duplication, so "auth" next
+// to the same digest entry stores it twice. ok is false for InvalidACL.
 func fixupACL(acl []protocol.ACL, auth []protocol.Id) ([]protocol.ACL, bool) {
 	if len(acl) == 0 {
 		return nil, false
 	}
+	acl = dedupACL(acl)
 	out := make([]protocol.ACL, 0, len(acl))
 	for _, a := range acl {
 		switch a.ID.Scheme {
@@ -106,7 +108,7 @@ func fixupACL(acl []protocol.ACL, auth []protocol.Id) ([]protocol.ACL, bool) {
 			return nil, false
 		}
 	}
-	return dedupACL(out), true
+	return out, true
 }
 
 func dedupACL(acl []protocol.ACL) []protocol.ACL {

@@ -65,6 +65,12 @@ func TestIdentities(t *testing.T) {
 	if got := resp.(*protocol.GetACLResponse).ACL; !reflect.DeepEqual(got, want) {
 		t.Errorf("auth expansion %+v", got)
 	}
+	// Measured on ZooKeeper 3.8: duplicates go before "auth" is expanded.
+	h.mustOK(h.create("/dup", "", 0, []protocol.ACL{{Perms: 31, ID: protocol.Id{Scheme: "auth"}}, {Perms: 31, ID: alice}, {Perms: 31, ID: alice}}, alice))
+	resp, _ = h.read(protocol.OpGetACL, &protocol.PathRequest{Path: "/dup"}, alice)
+	if got := resp.(*protocol.GetACLResponse).ACL; !reflect.DeepEqual(got, []protocol.ACL{{Perms: 31, ID: alice}, {Perms: 31, ID: alice}}) {
+		t.Errorf("dedup then expand %+v", got)
+	}
 	// Without ADMIN the hashes are hidden.
 	resp, _ = h.read(protocol.OpGetACL, &protocol.PathRequest{Path: "/mine"})
 	redacted := []protocol.ACL{{Perms: 31, ID: protocol.Id{Scheme: "digest", ID: "alice:x"}}, {Perms: 31, ID: protocol.Id{Scheme: "digest", ID: "bob:x"}}, worldRead[0]}
