@@ -141,10 +141,10 @@ func parentOf(path string) (string, string) {
 // (that is how a failed multi leaves no trace).
 type tx struct {
 	base       *state
-	nodes      *iradix.Txn[*znode]
-	sessions   *iradix.Txn[*session]
-	ephemerals *iradix.Txn[struct{}]
-	timed      *iradix.Txn[struct{}]
+	nodes      lazyTxn[*znode]
+	sessions   lazyTxn[*session]
+	ephemerals lazyTxn[struct{}]
+	timed      lazyTxn[struct{}]
 	quotas     []string
 	dataSize   int64
 	ephCount   int
@@ -161,10 +161,10 @@ type tx struct {
 func newTx(s *state, opts *Options, zxid, now int64) *tx {
 	return &tx{
 		base:       s,
-		nodes:      s.nodes.Txn(),
-		sessions:   s.sessions.Txn(),
-		ephemerals: s.ephemerals.Txn(),
-		timed:      s.timed.Txn(),
+		nodes:      lazyTxn[*znode]{tree: s.nodes},
+		sessions:   lazyTxn[*session]{tree: s.sessions},
+		ephemerals: lazyTxn[struct{}]{tree: s.ephemerals},
+		timed:      lazyTxn[struct{}]{tree: s.timed},
 		quotas:     s.quotas,
 		dataSize:   s.dataSize,
 		ephCount:   s.ephCount,
@@ -175,12 +175,50 @@ func newTx(s *state, opts *Options, zxid, now int64) *tx {
 	}
 }
 
+// lazyTxn opens its iradix transaction on the first write, so an entry costs
+// nothing for the trees it does not change.
+type lazyTxn[T any] struct {
+	tree *iradix.Tree[T]
+	txn  *iradix.Txn[T]
+}
+
+func (l *lazyTxn[T]) Get(k []byte) (T, bool) {
+	if l.txn != nil {
+		return l.txn.Get(k)
+	}
+	return l.tree.Get(k)
+}
+
+func (l *lazyTxn[T]) Root() *iradix.Node[T] {
+	if l.txn != nil {
+		return l.txn.Root()
+	}
+	return l.tree.Root()
+}
+
+func (l *lazyTxn[T]) write() *iradix.Txn[T] {
+	if l.txn == nil {
+		l.txn = l.tree.Txn()
+	}
+	return l.txn
+}
+
+func (l *lazyTxn[T]) Insert(k []byte, v T) (T, bool) { return l.write().Insert(k, v) }
+func (l *lazyTxn[T]) Delete(k []byte) (T, bool)      { return l.write().Delete(k) }
+
+func (l *lazyTxn[T]) commit() *iradix.Tree[T] {
+	if l.txn == nil {
+		return l.tree
+	}
+	return l.txn.CommitOnly()
+}
+
 func (t *tx) commit() *state {
 	return &state{
-		nodes:      t.nodes.CommitOnly(),
-		sessions:   t.sessions.CommitOnly(),
-		ephemerals: t.ephemerals.CommitOnly(),
-		timed:      t.timed.CommitOnly(),
+		nodes:      t.nodes.commit(),
+		sessions:   t.sessions.commit(),
+		ephemerals: t.ephemerals.commit(),
+		timed:      t.timed.commit(),
 		quotas:     t.quotas,
 		secret:     t.secret,
 		lastZxid:   t.zxid,
