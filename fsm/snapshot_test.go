@@ -283,3 +283,16 @@ func TestPersistBesideApply(t *testing.T) {
 		t.Error("snapshot persisted beside applies is not the captured state")
 	}
 }
+
+type failingSink struct{ memSink }
+
+func (s *failingSink) Write(p []byte) (int, error) { return 0, errors.New("disk full") }
+
+func TestPersistFailureCancels(t *testing.T) {
+	h := richState(t)
+	snap, _ := h.f.Snapshot()
+	var sink failingSink
+	if err := snap.Persist(&sink); err == nil || !sink.cancelled || sink.closed {
+		t.Errorf("persist to a failing sink: err %v cancelled %v closed %v", err, sink.cancelled, sink.closed)
+	}
+}

@@ -64,10 +64,6 @@ func sessionKey(id int64) []byte {
 	return k[:]
 }
 
-func sessionFromKey(k []byte) int64 {
-	return int64(binary.BigEndian.Uint64(k[:8]) ^ (1 << 63))
-}
-
 func ephemeralKey(owner int64, path string) []byte {
 	return append(sessionKey(owner), path...)
 }
