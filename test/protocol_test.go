@@ -114,3 +114,47 @@ func TestSystemNodes(t *testing.T) {
 	}
 	wantCode(t, "delete "+name, r.Delete(name, -1), errOK)
 }
+
+// TestMalformedRequestBody: a request whose body cannot be decoded is
+// answered with MarshallingError and the connection stays usable; a frame
+// with a negative length closes the connection.
+func TestMalformedRequestBody(t *testing.T) {
+	root := testRoot(t, shared)
+	r := raw(t, shared)
+	for _, tc := range []struct {
+		name string
+		op   int32
+		body []byte
+	}{
+		{"getData without a body", opGetData, nil},
+		{"getData without the watch flag", opGetData, (&enc{}).str(root).b},
+		{"create without ACL and flags", opCreate, (&enc{}).str(root + "/x").buf(nil).b},
+		{"create with an ACL count past the end", opCreate, (&enc{}).str(root + "/x").buf(nil).i32(1000).b},
+		{"setData without a body", opSetData, nil},
+		{"delete without a body", opDelete, nil},
+		{"multi without a body", opMulti, nil},
+	} {
+		rep, err := r.callXid(r.nextXid(), tc.op, tc.body)
+		if err != nil {
+			t.Fatalf("%s: %v (want a MarshallingError reply, connection kept)", tc.name, err)
+		}
+		checkCode(t, tc.name, rep.Err, -5)
+		if _, code := r.Exists(root, false); code != errOK {
+			t.Fatalf("after %s: exists %d", tc.name, code)
+		}
+	}
+	if _, code := r.Exists(root+"/x", false); code != errNoNode {
+		t.Errorf("a malformed create made %s/x", root)
+	}
+	// Trailing bytes after a complete body are ignored.
+	rep, err := r.callXid(r.nextXid(), opExists, (&enc{}).str(root).boolean(false).i32(77).i32(88).b)
+	if err != nil || rep.Err != errOK {
+		t.Errorf("exists with trailing bytes: %d %v, want OK", rep.Err, err)
+	}
+
+	bad := raw(t, shared)
+	_ = bad.SendRaw([]byte{0xff, 0xff, 0xff, 0xff})
+	if !bad.Closed(5 * time.Second) {
+		t.Errorf("the server kept a connection that sent a negative frame length")
+	}
+}

@@ -228,3 +228,34 @@ func mustRawCreate(t testing.TB, r *rawConn, path string, flags int32) string {
 	}
 	return p
 }
+
+// TestResumeOnNewConnection: resuming a session on a second connection
+// closes the first; authentication belongs to the connection, so the new
+// one starts with only its ip identity.
+func TestResumeOnNewConnection(t *testing.T) {
+	root := testRoot(t, shared)
+	r := raw(t, shared)
+	if code, err := r.Auth("digest", []byte("dave:pw")); err != nil || code != errOK {
+		t.Fatalf("auth: %d %v", code, err)
+	}
+	if _, code := r.Create(root+"/d", []byte("x"), zk.DigestACL(zk.PermAll, "dave", "pw"), 0); code != errOK {
+		t.Fatal(code)
+	}
+	mustRawCreate(t, r, root+"/eph", modeEphemeral)
+	r2 := rawConnect(t, shared.Addr(), 10000, r.SessionID, r.Passwd, r.LastZxid())
+	if r2.SessionID != r.SessionID || r2.Timeout == 0 {
+		t.Fatalf("resume: session %#x timeout %d", r2.SessionID, r2.Timeout)
+	}
+	if !r.Closed(5 * time.Second) {
+		t.Errorf("the first connection of a resumed session is still open")
+	}
+	who, _ := r2.WhoAmI()
+	if !equalStrings(who, []string{"ip:127.0.0.1"}) {
+		t.Errorf("whoAmI on the new connection = %v, want only ip:127.0.0.1", who)
+	}
+	_, _, rep := r2.GetData(root+"/d", false)
+	wantCode(t, "reading a digest node on the new connection before auth", rep.Err, errNoAuth)
+	if st, code := r2.Exists(root+"/eph", false); code != errOK || st.EphemeralOwner != r.SessionID {
+		t.Errorf("the session's ephemeral after the move: %+v %d", st, code)
+	}
+}
