@@ -363,3 +363,71 @@ func TestSetWatchesAfterRestart(t *testing.T) {
 	wantEvents(t, "changes made while the client was away", w2.Quiesce(),
 		ev(evNodeDataChanged, "/d"), ev(evNodeCreated, "/new"), ev(evNodeChildrenChanged, "/kids"))
 }
+
+// TestWatchOwnWrite: a client's watch fires for its own write, and the
+// event arrives before the write's reply.
+func TestWatchOwnWrite(t *testing.T) {
+	w := raw(t, shared)
+	root := testRoot(t, shared)
+	a := root + "/a"
+	mustRawCreate(t, w, a, modePersistent)
+	w.GetData(a, true)
+	rep := w.call(opSetData, (&enc{}).str(a).buf([]byte("1")).i32(-1).b)
+	wantCode(t, "setData", rep.Err, errOK)
+	evs := w.Events()
+	if len(evs) != 1 || evs[0].Type != evNodeDataChanged || evs[0].Path != a || evs[0].Seq > rep.Seq {
+		t.Errorf("events %+v when the reply (seq %d) arrived; want NodeDataChanged %s before it", evs, rep.Seq, a)
+	}
+}
+
+// TestWatchEventsOfMulti: a multi fires each watch once, after all its ops,
+// even when it touches a path twice or creates and deletes a node.
+func TestWatchEventsOfMulti(t *testing.T) {
+	r := raw(t, shared)
+	w := raw(t, shared)
+	root := testRoot(t, shared)
+	a, z := root+"/a", root+"/z"
+	mustRawCreate(t, r, a, modePersistent)
+	w.GetData(a, true)
+	w.GetChildren(root, true)
+	w.Exists(z, true)
+	res, rep := r.Multi(
+		multiOp{Op: opSetData, Path: a, Version: -1},
+		multiOp{Op: opSetData, Path: a, Version: -1},
+		multiOp{Op: opCreate, Path: z, ACL: worldAll},
+		multiOp{Op: opDelete, Path: z, Version: -1},
+	)
+	if rep.Err != errOK || len(res) != 4 || res[1].Stat.Version != 2 {
+		t.Fatalf("multi: %d %+v", rep.Err, res)
+	}
+	got := w.Quiesce()
+	seen := map[string]int{}
+	for _, s := range eventList(got) {
+		seen[s]++
+	}
+	for _, want := range []string{ev(evNodeDataChanged, a), ev(evNodeChildrenChanged, root), ev(evNodeCreated, z)} {
+		if seen[want] != 1 {
+			t.Errorf("multi events %q: want %q exactly once", eventList(got), want)
+		}
+	}
+	if len(got) != 3 {
+		t.Errorf("multi events %q: want 3", eventList(got))
+	}
+}
+
+// TestOverlappingWatches: one connection with several kinds of watch on a
+// path gets one event per change.
+func TestOverlappingWatches(t *testing.T) {
+	r := raw(t, shared)
+	w := raw(t, shared)
+	root := testRoot(t, shared)
+	a := root + "/a"
+	mustRawCreate(t, r, a, modePersistent)
+	w.AddWatch(a, addWatchPersistentRecursive)
+	w.GetData(a, true)
+	w.AddWatch(root, addWatchPersistent)
+	w.GetChildren(root, true)
+	r.SetData(a, nil, -1)
+	r.Create(root+"/c", nil, worldAll, 0)
+	wantEvents(t, "overlapping watches", w.Quiesce(), ev(evNodeDataChanged, a), ev(evNodeChildrenChanged, root))
+}
