@@ -1,0 +1,156 @@
+# shellcheck shell=bash
+# Helpers of the compatibility harness, sourced by run.sh and by any suite
+# that wants a server of its own (run.sh exports COMPAT_LIB with this file's
+# path). A server lives in a directory: zoo.cfg, data/, server.log, pid and
+# addr are all kept there, so the helpers work from subshells and need no
+# global state.
+#
+#   compat_server_init DIR   write DIR/zoo.cfg for a free loopback port
+#   compat_server_start DIR  start the server of $ZK_TARGET on DIR/zoo.cfg and
+#                            wait until it serves; prints nothing, fails with
+#                            the log tail on stderr
+#   compat_server_stop DIR   stop it by its PID (TERM, KILL after 10 s)
+#   compat_server_addr DIR   print 127.0.0.1:<port>
+#   compat_4lw ADDR WORD     send a four-letter word, print the answer
+#
+# ZK_TARGET is zkraft (default) or zookeeper. zkraft runs $ZKRAFT_BIN;
+# zookeeper runs Apache ZooKeeper 3.8 from the Debian package.
+
+: "${ZK_TARGET:=zkraft}"
+
+# Settings shared by both targets. The short tick lets tests ask for
+# session timeouts down to one second; maxSessionTimeout is raised so that
+# clients' usual requests (kazoo 10 s, zkCli and Curator up to 30 s after
+# clamping) are granted as asked.
+COMPAT_TICK_MS=500
+COMPAT_MIN_SESSION_MS=1000
+COMPAT_MAX_SESSION_MS=30000
+COMPAT_CONTAINER_MS=200
+# super:superpw, so suites can clean up whatever ACLs they set.
+COMPAT_SUPER_AUTH="super:superpw"
+COMPAT_SUPER_DIGEST="super:g9oN2HttPfn8MMWJZ2r45Np/LIA="
+
+# The Debian package's server jar names its dependencies in its manifest;
+# slf4j-simple gives the server a log we can show when it fails to start.
+COMPAT_ZK_CLASSPATH="/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"
+
+# compat_free_port prints a loopback port nothing listens on. There is a
+# window until the server binds it; ports are drawn at random to keep two
+# runs from picking the same one.
+compat_free_port() {
+	local i p
+	for i in $(seq 1 200); do
+		p=$((20000 + RANDOM % 40000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+			echo "$p"
+			return 0
+		fi
+	done
+	echo "compat_free_port: no free port found" >&2
+	return 1
+}
+
+compat_server_init() {
+	local dir=$1 port
+	port=$(compat_free_port) || return 1
+	mkdir -p "$dir/data"
+	cat >"$dir/zoo.cfg" <<EOF
+tickTime=$COMPAT_TICK_MS
+initLimit=10
+syncLimit=5
+minSessionTimeout=$COMPAT_MIN_SESSION_MS
+maxSessionTimeout=$COMPAT_MAX_SESSION_MS
+dataDir=$dir/data
+clientPort=$port
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+admin.enableServer=false
+4lw.commands.whitelist=*
+extendedTypesEnabled=true
+enforceQuota=true
+znode.container.checkIntervalMs=$COMPAT_CONTAINER_MS
+DigestAuthenticationProvider.superDigest=$COMPAT_SUPER_DIGEST
+EOF
+	echo "127.0.0.1:$port" >"$dir/addr"
+}
+
+compat_server_addr() { cat "$1/addr"; }
+
+compat_4lw() {
+	local addr=$1 word=$2
+	timeout 5 bash -c '
+		exec 3<>"/dev/tcp/${1%:*}/${1##*:}" || exit 1
+		printf "%s" "$2" >&3
+		cat <&3' _ "$addr" "$word" 2>/dev/null
+}
+
+compat_server_start() {
+	local dir=$1 pid addr i
+	addr=$(compat_server_addr "$dir") || return 1
+	case "$ZK_TARGET" in
+	zkraft)
+		"$ZKRAFT_BIN" server --config "$dir/zoo.cfg" --log-level info \
+			>>"$dir/server.log" 2>&1 &
+		pid=$!
+		;;
+	zookeeper)
+		if [ ! -f /usr/share/java/zookeeper.jar ]; then
+			echo "compat_server_start: Apache ZooKeeper (Debian package zookeeper) is not installed" >&2
+			return 1
+		fi
+		# Keys ZooKeeper reads only as system properties (the container
+		# sweep) or that zoo.cfg sets only as "zookeeper.<key>" are given
+		# here as well, so both targets run on the same settings.
+		java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+			-Djava.net.preferIPv4Stack=true \
+			-Dzookeeper.jmx.log4j.disable=true \
+			-Dzookeeper.admin.enableServer=false \
+			-Dzookeeper.4lw.commands.whitelist='*' \
+			-Dzookeeper.extendedTypesEnabled=true \
+			-Dzookeeper.enforceQuota=true \
+			-Dzookeeper.DigestAuthenticationProvider.superDigest="$COMPAT_SUPER_DIGEST" \
+			-Dznode.container.checkIntervalMs="$COMPAT_CONTAINER_MS" \
+			-cp "$COMPAT_ZK_CLASSPATH" org.apache.zookeeper.server.ZooKeeperServerMain \
+			"$dir/zoo.cfg" >>"$dir/server.log" 2>&1 &
+		pid=$!
+		;;
+	*)
+		echo "compat_server_start: ZK_TARGET=$ZK_TARGET: want zkraft or zookeeper" >&2
+		return 1
+		;;
+	esac
+	echo "$pid" >"$dir/pid"
+	# ZooKeeper answers ruok before it takes sessions; srvr shows the mode
+	# only once it serves, on both targets.
+	for i in $(seq 1 600); do
+		if compat_4lw "$addr" srvr | grep -q '^Mode: standalone'; then
+			return 0
+		fi
+		if ! kill -0 "$pid" 2>/dev/null; then
+			echo "compat_server_start: $ZK_TARGET exited during startup; log tail:" >&2
+			tail -n 30 "$dir/server.log" >&2
+			rm -f "$dir/pid"
+			return 1
+		fi
+		sleep 0.1
+	done
+	echo "compat_server_start: $ZK_TARGET did not serve on $addr within 60 s; log tail:" >&2
+	tail -n 30 "$dir/server.log" >&2
+	compat_server_stop "$dir"
+	return 1
+}
+
+compat_server_stop() {
+	local dir=$1 pid i
+	[ -f "$dir/pid" ] || return 0
+	pid=$(cat "$dir/pid")
+	rm -f "$dir/pid"
+	kill -TERM "$pid" 2>/dev/null || return 0
+	for i in $(seq 1 100); do
+		kill -0 "$pid" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null
+	wait "$pid" 2>/dev/null
+	return 0
+}
