@@ -1,7 +1,6 @@
 package server
 
 import (
-	"fmt"
 	"sync"
 	"time"
 
@@ -39,6 +38,17 @@ func isTreeRead(op protocol.OpCode) bool {
 	return false
 }
 
+// decodedByHandle reports whether handle decodes op's body itself (auth,
+// setWatches and sasl have handlers of their own).
+func decodedByHandle(op protocol.OpCode) bool {
+	switch op {
+	case protocol.OpAddWatch, protocol.OpCheckWatches, protocol.OpRemoveWatches,
+		protocol.OpSync, protocol.OpGetEphemerals:
+		return true
+	}
+	return isTreeRead(op)
+}
+
 // handle runs one request. An error closes the connection.
 func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time) error {
 	c.stats.lastOp.Store(int32(op))
@@ -48,13 +58,17 @@ func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time)
 	if !c.waitWrites() {
 		return errClose
 	}
+	var req protocol.Record
+	if decodedByHandle(op) {
+		r, err := protocol.DecodeRequest(op, body)
+		if err != nil {
+			return c.refuseUndecodable(xid, op, err)
+		}
+		req = r
+	}
 	s := c.s
 	switch {
 	case isTreeRead(op):
-		req, err := protocol.DecodeRequest(op, body)
-		if err != nil {
-			return fmt.Errorf("decoding %v: %w", op, err)
-		}
 		s.stateMu.RLock()
 		resp, zxid, code := s.fsm.Read(op, req, c.auth, c.watchFn)
 		c.queueReply(xid, zxid, code, resp)
@@ -70,47 +84,35 @@ func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time)
 	case op == protocol.OpSetWatches || op == protocol.OpSetWatches2:
 		return c.handleSetWatches(xid, op, body)
 	case op == protocol.OpAddWatch:
-		var req protocol.AddWatchRequest
-		if err := protocol.Unmarshal(body, &req); err != nil {
-			return err
-		}
+		aw := req.(*protocol.AddWatchRequest)
 		code := protocol.ErrOK
-		if req.Mode != protocol.AddWatchPersistent && req.Mode != protocol.AddWatchPersistentRecursive {
+		if aw.Mode != protocol.AddWatchPersistent && aw.Mode != protocol.AddWatchPersistentRecursive {
 			code = protocol.ErrBadArguments
 		} else {
 			s.stateMu.RLock()
-			s.watches.addPersistent(c, req.Path, req.Mode == protocol.AddWatchPersistentRecursive)
+			s.watches.addPersistent(c, aw.Path, aw.Mode == protocol.AddWatchPersistentRecursive)
 			s.stateMu.RUnlock()
 		}
 		// ZooKeeper answers addWatch with an ErrorResponse body holding 0.
 		c.queueReply(xid, s.fsm.LastZxid(), code, &protocol.ErrorResponse{})
 	case op == protocol.OpCheckWatches || op == protocol.OpRemoveWatches:
-		var req protocol.WatchesRequest
-		if err := protocol.Unmarshal(body, &req); err != nil {
-			return err
-		}
+		wr := req.(*protocol.WatchesRequest)
 		code := protocol.ErrOK
-		if req.Type < protocol.WatcherChildren || req.Type > protocol.WatcherPersistentRecursive {
+		if wr.Type < protocol.WatcherChildren || wr.Type > protocol.WatcherPersistentRecursive {
 			code = protocol.ErrBadArguments
-		} else if !s.watches.remove(c, req.Path, req.Type, op == protocol.OpCheckWatches) {
+		} else if !s.watches.remove(c, wr.Path, wr.Type, op == protocol.OpCheckWatches) {
 			code = protocol.ErrNoWatcher
 		}
 		c.queueReply(xid, s.fsm.LastZxid(), code, nil)
 	case op == protocol.OpSync:
 		// Standalone: this server leads, and the connection's earlier writes
 		// have applied, so the local tree is as fresh as the leader's.
-		var req protocol.PathRequest
-		if err := protocol.Unmarshal(body, &req); err != nil {
-			return err
-		}
-		c.queueReply(xid, s.fsm.LastZxid(), protocol.ErrOK, &protocol.PathResponse{Path: req.Path})
+		path := req.(*protocol.PathRequest).Path
+		c.queueReply(xid, s.fsm.LastZxid(), protocol.ErrOK, &protocol.PathResponse{Path: path})
 	case op == protocol.OpGetEphemerals:
-		var req protocol.PathRequest
-		if err := protocol.Unmarshal(body, &req); err != nil {
-			return err
-		}
+		prefix := req.(*protocol.PathRequest).Path
 		s.stateMu.RLock()
-		eph := s.fsm.Ephemerals(c.sessionID.Load(), req.Path)
+		eph := s.fsm.Ephemerals(c.sessionID.Load(), prefix)
 		if eph == nil {
 			eph = []string{}
 		}
@@ -132,12 +134,24 @@ func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time)
 	return nil
 }
 
+// refuseUndecodable answers a request whose body does not decode with
+// MarshallingError, in its place in the reply order, and keeps the
+// connection open, as ZooKeeper does.
+func (c *conn) refuseUndecodable(xid int32, op protocol.OpCode, err error) error {
+	if !c.waitWrites() {
+		return errClose
+	}
+	c.s.log.Debug("undecodable request body", "client", c.remote, "op", op, "err", err)
+	c.queueReply(xid, c.s.fsm.LastZxid(), protocol.ErrMarshallingError, nil)
+	return nil
+}
+
 // proposeRequest checks that body decodes (nothing undecodable enters the
 // log) and proposes it without waiting.
 func (c *conn) proposeRequest(xid int32, op protocol.OpCode, body []byte, now time.Time) error {
 	if op != protocol.OpCloseSession {
 		if _, err := protocol.DecodeRequest(op, body); err != nil {
-			return fmt.Errorf("decoding %v: %w", op, err)
+			return c.refuseUndecodable(xid, op, err)
 		}
 	}
 	h := fsm.Header{SessionID: c.sessionID.Load(), Cxid: xid, Op: op, Time: now.UnixMilli(), Auth: c.auth}

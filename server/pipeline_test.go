@@ -120,3 +120,28 @@ func TestFrameTooLarge(t *testing.T) {
 		t.Error("mntr does not count the rejected frame")
 	}
 }
+
+// A request whose body does not decode gets MarshallingError in its place
+// in the reply order, and the connection stays usable, as in ZooKeeper.
+func TestUndecodableBodyAnswered(t *testing.T) {
+	s := startServer(t, testOptions(t))
+	r := dialRaw(t, s.Addr().String())
+	r.connect(5000, 0, nil)
+	r.send(1, protocol.OpCreate, &protocol.CreateRequest{Path: "/a", ACL: openACL})
+	r.send(2, protocol.OpGetData, nil)  // no body at all
+	r.send(3, protocol.OpSetData, nil)  // a write with no body
+	r.send(4, protocol.OpAddWatch, nil) // decoded by the pipeline itself
+	r.send(5, protocol.OpGetData, &protocol.PathWatchRequest{Path: "/a"})
+	want := []protocol.ErrCode{protocol.ErrOK, protocol.ErrMarshallingError, protocol.ErrMarshallingError,
+		protocol.ErrMarshallingError, protocol.ErrOK}
+	for i, code := range want {
+		var body protocol.Record
+		if i == 4 {
+			body = &protocol.GetDataResponse{}
+		}
+		h := r.recv(body)
+		if h.Xid != int32(i+1) || h.Err != code {
+			t.Fatalf("reply %d: xid %d err %v, want xid %d err %v", i, h.Xid, h.Err, i+1, code)
+		}
+	}
+}
