@@ -1,0 +1,282 @@
+package cluster
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/hashicorp/go-hclog"
+	"github.com/hashicorp/raft"
+)
+
+func listen(t *testing.T) *Mux {
+	t.Helper()
+	m, err := Listen("127.0.0.1:0", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { m.Close() })
+	return m
+}
+
+func TestMuxRoutesByFirstByte(t *testing.T) {
+	m := listen(t)
+	a, b := m.Listener(0x10), m.Listener(0x11)
+	for _, tc := range []struct {
+		proto byte
+		l     net.Listener
+	}{{0x11, b}, {0x10, a}} {
+		nc, err := Dial(m.Addr().String(), tc.proto, time.Second)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer nc.Close()
+		nc.Write([]byte("hi"))
+		got, err := tc.l.Accept()
+		if err != nil {
+			t.Fatal(err)
+		}
+		buf := make([]byte, 2)
+		if _, err := io.ReadFull(got, buf); err != nil || string(buf) != "hi" {
+			t.Fatalf("proto %#x: read %q, %v", tc.proto, buf, err)
+		}
+		got.Close()
+	}
+}
+
+func TestMuxDropsUnknownByte(t *testing.T) {
+	m := listen(t)
+	m.Listener(ProtoRaft)
+	nc, err := Dial(m.Addr().String(), 0x7f, time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer nc.Close()
+	nc.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if _, err := nc.Read(make([]byte, 1)); err == nil {
+		t.Fatal("connection with an unknown protocol byte stayed open")
+	}
+}
+
+func TestMuxAdvertisedAddr(t *testing.T) {
+	m, err := Listen("127.0.0.1:0", "zk1.example:2888", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	if got := m.Listener(ProtoRaft).Addr().String(); got != "zk1.example:2888" {
+		t.Fatalf("Addr = %q", got)
+	}
+}
+
+type countFSM struct {
+	mu sync.Mutex
+	n  int
+}
+
+func (f *countFSM) Apply(*raft.Log) interface{} { f.mu.Lock(); f.n++; f.mu.Unlock(); return nil }
+func (f *countFSM) Snapshot() (raft.FSMSnapshot, error) {
+	return nil, errors.New("no snapshots in this test")
+}
+func (f *countFSM) Restore(io.ReadCloser) error { return nil }
+func (f *countFSM) count() int                  { f.mu.Lock(); defer f.mu.Unlock(); return f.n }
+
+// TestRaftOverMux forms a three-voter raft over three muxes, every member
+// bootstrapping the same configuration, and replicates an entry.
+func TestRaftOverMux(t *testing.T) {
+	var muxes []*Mux
+	var servers []raft.Server
+	for i := range 3 {
+		m := listen(t)
+		muxes = append(muxes, m)
+		servers = append(servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(fmt.Sprint(i + 1)), Address: raft.ServerAddress(m.Advertise())})
+	}
+	var rafts []*raft.Raft
+	var fsms []*countFSM
+	for i, m := range muxes {
+		conf := raft.DefaultConfig()
+		conf.LocalID = servers[i].ID
+		conf.HeartbeatTimeout = 100 * time.Millisecond
+		conf.ElectionTimeout = 100 * time.Millisecond
+		conf.LeaderLeaseTimeout = 50 * time.Millisecond
+		conf.Logger = hclog.NewNullLogger()
+		trans := m.NewTransport(time.Second, hclog.NewNullLogger())
+		logs, snaps := raft.NewInmemStore(), raft.NewInmemSnapshotStore()
+		if err := raft.BootstrapCluster(conf, logs, logs, snaps, trans, raft.Configuration{Servers: servers}); err != nil {
+			t.Fatal(err)
+		}
+		f := &countFSM{}
+		r, err := raft.NewRaft(conf, f, logs, logs, snaps, trans)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { r.Shutdown().Error(); trans.Close() })
+		rafts = append(rafts, r)
+		fsms = append(fsms, f)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	var leader *raft.Raft
+	for leader == nil {
+		for _, r := range rafts {
+			if r.State() == raft.Leader {
+				leader = r
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no leader within 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := leader.Apply([]byte("x"), 5*time.Second).Error(); err != nil {
+		t.Fatal(err)
+	}
+	for i, f := range fsms {
+		for f.count() != 1 {
+			if time.Now().After(deadline) {
+				t.Fatalf("member %d applied %d entries", i+1, f.count())
+			}
+			time.Sleep(5 * time.Millisecond)
+		}
+	}
+}
+
+// fakeLeader records proposals in order and answers as told.
+type fakeLeader struct {
+	mu       sync.Mutex
+	got      [][]byte
+	touched  []int64
+	notLead  bool
+	release  chan struct{} // proposals wait for it when set
+	syncZxid int64
+}
+
+func (h *fakeLeader) Propose(e []byte) func() error {
+	h.mu.Lock()
+	h.got = append(h.got, e)
+	notLead, rel := h.notLead, h.release
+	h.mu.Unlock()
+	return func() error {
+		if rel != nil {
+			<-rel
+		}
+		if notLead {
+			return ErrNotLeader
+		}
+		return nil
+	}
+}
+
+func (h *fakeLeader) Touch(ids []int64) {
+	h.mu.Lock()
+	h.touched = append(h.touched, ids...)
+	h.mu.Unlock()
+}
+
+func (h *fakeLeader) SyncZxid() (int64, error) { return h.syncZxid, nil }
+
+func serveFake(t *testing.T, h Handler) *Mux {
+	m := listen(t)
+	go Serve(m.Listener(ProtoForward), h, nil)
+	return m
+}
+
+func TestForwardPipelinesInOrder(t *testing.T) {
+	h := &fakeLeader{syncZxid: 0x500000007}
+	m := serveFake(t, h)
+	f := NewForwarder(func() (string, bool) { return m.Advertise(), true }, time.Second, time.Second, nil)
+	defer f.Close()
+	var calls []*Call
+	for i := range 1000 {
+		calls = append(calls, f.Send(KindWrite, binary.BigEndian.AppendUint32(nil, uint32(i))))
+	}
+	touch := f.Send(KindTouch, binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, 7), 9))
+	syncCall := f.Send(KindSync, nil)
+	for i, c := range calls {
+		if err := c.Wait(); err != nil {
+			t.Fatalf("call %d: %v", i, err)
+		}
+		if c.Gen != calls[0].Gen || c.Gen == 0 {
+			t.Fatalf("call %d went on connection %d, the first on %d", i, c.Gen, calls[0].Gen)
+		}
+	}
+	if err := touch.Wait(); err != nil {
+		t.Fatal(err)
+	}
+	if err := syncCall.Wait(); err != nil || int64(binary.BigEndian.Uint64(syncCall.Payload)) != h.syncZxid {
+		t.Fatalf("sync: %x, %v", syncCall.Payload, err)
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for i, e := range h.got {
+		if binary.BigEndian.Uint32(e) != uint32(i) {
+			t.Fatalf("proposal %d carries %d", i, binary.BigEndian.Uint32(e))
+		}
+	}
+	if len(h.got) != 1000 || fmt.Sprint(h.touched) != "[7 9]" {
+		t.Fatalf("got %d proposals, touched %v", len(h.got), h.touched)
+	}
+}
+
+func TestForwardNotLeader(t *testing.T) {
+	m := serveFake(t, &fakeLeader{notLead: true})
+	f := NewForwarder(func() (string, bool) { return m.Advertise(), true }, time.Second, time.Second, nil)
+	defer f.Close()
+	if err := f.Send(KindWrite, []byte("x")).Wait(); !errors.Is(err, ErrNotLeader) {
+		t.Fatalf("err = %v, want ErrNotLeader", err)
+	}
+}
+
+func TestForwardNoLeaderDoesNotHang(t *testing.T) {
+	f := NewForwarder(func() (string, bool) { return "", false }, time.Second, 50*time.Millisecond, nil)
+	start := time.Now()
+	if err := f.Send(KindWrite, []byte("x")).Wait(); !errors.Is(err, ErrNoLeader) {
+		t.Fatalf("err = %v, want ErrNoLeader", err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("took %v", d)
+	}
+}
+
+// TestForwardConnLost: calls pending when the leader goes away fail with
+// ErrConnLost, and the next call goes out on a new connection.
+func TestForwardConnLost(t *testing.T) {
+	h := &fakeLeader{release: make(chan struct{})}
+	m := serveFake(t, h)
+	addr := m.Advertise()
+	f := NewForwarder(func() (string, bool) { return addr, true }, time.Second, time.Second, nil)
+	defer f.Close()
+	c := f.Send(KindWrite, []byte("x"))
+	for {
+		h.mu.Lock()
+		n := len(h.got)
+		h.mu.Unlock()
+		if n == 1 {
+			break
+		}
+		time.Sleep(time.Millisecond)
+	}
+	m.Close() // closes the listener; the served connection stays until...
+	f.mu.Lock()
+	f.cur.nc.Close() // ...the follower side notices a broken connection
+	f.mu.Unlock()
+	select {
+	case <-c.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("pending call not failed after the connection broke")
+	}
+	if !errors.Is(c.Err, ErrConnLost) {
+		t.Fatalf("err = %v", c.Err)
+	}
+	close(h.release)
+	m2 := serveFake(t, &fakeLeader{})
+	addr = m2.Advertise()
+	c2 := f.Send(KindWrite, []byte("y"))
+	if err := c2.Wait(); err != nil || c2.Gen == c.Gen {
+		t.Fatalf("after redial: err %v, gen %d (before %d)", err, c2.Gen, c.Gen)
+	}
+}
