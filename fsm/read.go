@@ -93,6 +93,12 @@ func (s *state) read(op protocol.OpCode, req protocol.Record, auth []protocol.Id
 		total := 0
 		if path == "/" {
 			total = s.nodes.Len() - 1
+			// ZooKeeper's node table holds the root under both "" and "/"
+			// and counts the keys below r.Path+"/": for "" that includes the
+			// "/" key, one more than for "/".
+			if r.Path == "" {
+				total++
+			}
 		} else {
 			total = descendants(s.nodes.Root(), path)
 		}
