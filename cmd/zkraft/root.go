@@ -30,6 +30,6 @@ Without a zoo.cfg, "zkraft server" runs a standalone server on client port
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())
 	})
-	root.AddCommand(newServerCommand(), newVersionCommand())
+	root.AddCommand(newServerCommand(), newBenchCommand(), newVersionCommand())
 	return root
 }
