@@ -1,0 +1,208 @@
+#!/usr/bin/env bash
+# compare.sh runs the same `zkraft bench` workloads against zkraft and Apache
+# ZooKeeper on this machine, in the same run, and prints a Markdown table of
+# the medians and the zkraft / ZooKeeper ratios.
+#
+# Usage: test/bench/compare.sh            (from the repository root)
+#
+# Environment (defaults in brackets):
+#   TOPOLOGY   standalone | ensemble [standalone]. "ensemble" (3 servers each)
+#              needs zkraft ensembles; start_ensemble below is where it goes.
+#   WORKLOADS  [create set get mixed]      CLIENTS   [1 8 32]
+#   RUNS       runs per cell, median taken [3]
+#   DURATION   measured time per run [10s] WARMUP    [2s]
+#   ZKRAFT     zkraft binary [bin/zkraft, built with `make build` if missing]
+#   ZK_CP      ZooKeeper class path [/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar]
+#   ZK_HEAP    ZooKeeper -Xmx [1000m]
+#   RESULTS    directory to keep every run's JSON in [a temp dir, removed]
+# A quick run: RUNS=1 DURATION=3s WARMUP=1s test/bench/compare.sh
+#
+# Each (workload, clients, run) cell measures zkraft and ZooKeeper back to
+# back, alternating which goes first, so drift in the machine's load spreads
+# over both. Both servers fsync every commit (ZooKeeper's forceSync=yes
+# default; zkraft always). Every process started here is stopped by PID and
+# every temp dir removed on exit.
+set -euo pipefail
+
+TOPOLOGY=${TOPOLOGY:-standalone}
+WORKLOADS=${WORKLOADS:-create set get mixed}
+CLIENTS=${CLIENTS:-1 8 32}
+RUNS=${RUNS:-3}
+DURATION=${DURATION:-10s}
+WARMUP=${WARMUP:-2s}
+ZKRAFT=${ZKRAFT:-bin/zkraft}
+ZK_CP=${ZK_CP:-/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar}
+ZK_HEAP=${ZK_HEAP:-1000m}
+
+WORK=$(mktemp -d -t zkraft-compare.XXXXXX)
+RESULTS=${RESULTS:-$WORK/results}
+mkdir -p "$RESULTS"
+PIDS=()
+
+cleanup() {
+	local pid
+	for pid in "${PIDS[@]}"; do
+		if kill -0 "$pid" 2>/dev/null; then
+			kill "$pid" 2>/dev/null || true
+			# Give it 10 s to stop cleanly, then make sure.
+			for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+			kill -9 "$pid" 2>/dev/null || true
+		fi
+		wait "$pid" 2>/dev/null || true
+	done
+	rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+log() { echo "compare: $*" >&2; }
+
+free_port() {
+	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_ready PORT PID NAME: poll the srvr four-letter word until the server
+# answers, or fail when the process died or 60 s passed.
+wait_ready() {
+	local port=$1 pid=$2 name=$3 out
+	for _ in $(seq 600); do
+		if ! kill -0 "$pid" 2>/dev/null; then
+			log "$name (pid $pid) exited during startup; its log:"
+			cat "$WORK/$name.log" >&2 || true
+			return 1
+		fi
+		if out=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" && echo srvr >&3 && cat <&3) 2>/dev/null) &&
+			[[ $out == *Mode:* ]]; then
+			return 0
+		fi
+		sleep 0.1
+	done
+	log "$name did not answer srvr on port $port within 60 s"
+	return 1
+}
+
+# write_cfg DIR PORT: a standalone zoo.cfg both servers read.
+write_cfg() {
+	local dir=$1 port=$2
+	mkdir -p "$dir/data"
+	cat >"$dir/zoo.cfg" <<CFG
+tickTime=2000
+dataDir=$dir/data
+clientPort=$port
+clientPortAddress=127.0.0.1
+maxClientCnxns=0
+admin.enableServer=false
+4lw.commands.whitelist=srvr
+CFG
+}
+
+# start_standalone NAME: starts one server of kind NAME (zkraft or zookeeper)
+# and prints its connect string.
+start_standalone() {
+	local name=$1 dir="$WORK/$1" port pid
+	port=$(free_port)
+	write_cfg "$dir" "$port"
+	case $name in
+	zkraft)
+		"$ZKRAFT" server --config "$dir/zoo.cfg" --log-level warn >"$WORK/$name.log" 2>&1 &
+		pid=$!
+		;;
+	zookeeper)
+		java -Xmx"$ZK_HEAP" -cp "$ZK_CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
+			org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg" >"$WORK/$name.log" 2>&1 &
+		pid=$!
+		;;
+	esac
+	PIDS+=("$pid")
+	wait_ready "$port" "$pid" "$name"
+	echo "127.0.0.1:$port"
+}
+
+# start_ensemble NAME: three servers of kind NAME on loopback ports, printing
+# the connect string of all three. zkraft has no ensembles yet; when it does,
+# write three zoo.cfg files with server.1..3 lines and a myid each here.
+start_ensemble() {
+	log "TOPOLOGY=ensemble needs zkraft ensembles, which do not exist yet"
+	return 2
+}
+
+start() {
+	case $TOPOLOGY in
+	standalone) start_standalone "$1" ;;
+	ensemble) start_ensemble "$1" ;;
+	*) log "TOPOLOGY=$TOPOLOGY: want standalone or ensemble"; return 2 ;;
+	esac
+}
+
+if [[ ! -x $ZKRAFT ]]; then
+	log "building $ZKRAFT"
+	make build >&2
+fi
+command -v jq >/dev/null || { log "jq is needed to read the JSON results"; exit 2; }
+
+# Not $(start ...): a command substitution is a subshell, where PIDS+= would
+# be lost. start writes the connect string to a file instead.
+start zkraft >"$WORK/zkraft.addr"
+ZKRAFT_ADDR=$(cat "$WORK/zkraft.addr")
+start zookeeper >"$WORK/zookeeper.addr"
+ZK_ADDR=$(cat "$WORK/zookeeper.addr")
+log "zkraft at $ZKRAFT_ADDR, ZooKeeper at $ZK_ADDR ($TOPOLOGY); $RUNS run(s) of $DURATION after $WARMUP warmup"
+
+# bench TARGET ADDR WORKLOAD CLIENTS RUN: one measured run, its JSON kept.
+bench() {
+	local target=$1 addr=$2 w=$3 c=$4 r=$5
+	local out="$RESULTS/$target-$w-$c-$r.json"
+	if ! "$ZKRAFT" bench --server "$addr" --workload "$w" --clients "$c" \
+		--duration "$DURATION" --warmup "$WARMUP" --quiet --output json >"$out" 2>"$out.err"; then
+		log "$target $w $c run $r failed:"
+		cat "$out.err" >&2
+		return 1
+	fi
+	log "$(printf '%-9s %-6s %2d clients run %d: %8.0f ops/s  p99 %7.3f ms  errors %d' "$target" "$w" "$c" "$r" \
+		"$(jq .total.ops_per_sec "$out")" "$(jq .total.p99_ms "$out")" "$(jq .errors "$out")")"
+}
+
+cell=0
+for w in $WORKLOADS; do
+	for c in $CLIENTS; do
+		for r in $(seq "$RUNS"); do
+			if ((cell % 2 == 0)); then
+				bench zkraft "$ZKRAFT_ADDR" "$w" "$c" "$r"
+				bench zookeeper "$ZK_ADDR" "$w" "$c" "$r"
+			else
+				bench zookeeper "$ZK_ADDR" "$w" "$c" "$r"
+				bench zkraft "$ZKRAFT_ADDR" "$w" "$c" "$r"
+			fi
+			cell=$((cell + 1))
+		done
+	done
+done
+
+# median TARGET WORKLOAD CLIENTS FIELD: the median of FIELD (a jq path) over
+# the runs (the lower middle one for an even count).
+median() {
+	local target=$1 w=$2 c=$3 field=$4
+	jq -s "map($field) | sort | .[(length - 1) / 2 | floor]" "$RESULTS/$target-$w-$c-"*.json
+}
+errors() {
+	jq -s 'map(.errors) | add' "$RESULTS/$1-$2-$3-"*.json
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
+
+echo
+echo "Median of $RUNS run(s) of $DURATION (after $WARMUP warmup), $TOPOLOGY, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)."
+echo "ops/s ratio > 1 and p99 ratio < 1 favour zkraft."
+echo
+echo "| workload | clients | zkraft ops/s | ZooKeeper ops/s | ops/s ratio | zkraft p99 ms | ZooKeeper p99 ms | p99 ratio | errors zkraft / ZK |"
+echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+for w in $WORKLOADS; do
+	for c in $CLIENTS; do
+		zo=$(median zkraft "$w" "$c" .total.ops_per_sec)
+		ko=$(median zookeeper "$w" "$c" .total.ops_per_sec)
+		zp=$(median zkraft "$w" "$c" .total.p99_ms)
+		kp=$(median zookeeper "$w" "$c" .total.p99_ms)
+		printf '| %s | %d | %.0f | %.0f | %s | %.2f | %.2f | %s | %d / %d |\n' "$w" "$c" "$zo" "$ko" \
+			"$(ratio "$zo" "$ko")" "$zp" "$kp" "$(ratio "$zp" "$kp")" \
+			"$(errors zkraft "$w" "$c")" "$(errors zookeeper "$w" "$c")"
+	done
+done
