@@ -146,6 +146,7 @@ start zkraft >"$WORK/zkraft.addr"
 ZKRAFT_ADDR=$(cat "$WORK/zkraft.addr")
 start zookeeper >"$WORK/zookeeper.addr"
 ZK_ADDR=$(cat "$WORK/zookeeper.addr")
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 log "zkraft at $ZKRAFT_ADDR, ZooKeeper at $ZK_ADDR ($TOPOLOGY); $RUNS run(s) of $DURATION after $WARMUP warmup"
 
 # bench TARGET ADDR WORKLOAD CLIENTS RUN: one measured run, its JSON kept.
@@ -191,6 +192,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 echo
 echo "Median of $RUNS run(s) of $DURATION (after $WARMUP warmup), $TOPOLOGY, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)."
+echo "Load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)."
 echo "ops/s ratio > 1 and p99 ratio < 1 favour zkraft."
 echo
 echo "| workload | clients | zkraft ops/s | ZooKeeper ops/s | ops/s ratio | zkraft p99 ms | ZooKeeper p99 ms | p99 ratio | errors zkraft / ZK |"

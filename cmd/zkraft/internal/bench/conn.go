@@ -88,3 +88,6 @@ func closeAll(conns []*zk.Conn) {
 func errorKind(err error) string {
 	return strings.TrimPrefix(err.Error(), "zk: ")
 }
+
+// discard is the logger of runs without one.
+func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }

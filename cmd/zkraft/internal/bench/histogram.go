@@ -104,14 +104,17 @@ func (h *Histogram) Max() time.Duration { return time.Duration(h.max) }
 // Quantile returns the value below or at which a fraction q (0..1) of the
 // recorded values lie: the nearest-rank definition, so Quantile(0.99) of 100
 // values is the 99th smallest. The result is clamped to the exact minimum and
-// maximum.
+// maximum, and the lowest and highest ranks are the exact extremes.
 func (h *Histogram) Quantile(q float64) time.Duration {
 	if h.total == 0 {
 		return 0
 	}
 	rank := uint64(math.Ceil(q * float64(h.total)))
-	if rank < 1 {
-		rank = 1
+	switch {
+	case rank <= 1:
+		return time.Duration(h.min)
+	case rank >= h.total:
+		return time.Duration(h.max)
 	}
 	var seen uint64
 	for i, c := range h.counts {

@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"sync"
 	"time"
@@ -24,7 +23,7 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 	}
 	logger := cfg.Logger
 	if logger == nil {
-		logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+		logger = discard()
 	}
 	admin, err := dial(ctx, &cfg, logger)
 	if err != nil {
