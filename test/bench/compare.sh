@@ -15,6 +15,7 @@
 #   ZK_CP      ZooKeeper class path [/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar]
 #   ZK_HEAP    ZooKeeper -Xmx [1000m]
 #   RESULTS    directory to keep every run's JSON in [a temp dir, removed]
+#   REPORT_ONLY=1 with RESULTS: print the table of an earlier run, start nothing
 # A quick run: RUNS=1 DURATION=3s WARMUP=1s test/bench/compare.sh
 #
 # Each (workload, clients, run) cell measures zkraft and ZooKeeper back to
@@ -134,21 +135,6 @@ start() {
 	esac
 }
 
-if [[ ! -x $ZKRAFT ]]; then
-	log "building $ZKRAFT"
-	make build >&2
-fi
-command -v jq >/dev/null || { log "jq is needed to read the JSON results"; exit 2; }
-
-# Not $(start ...): a command substitution is a subshell, where PIDS+= would
-# be lost. start writes the connect string to a file instead.
-start zkraft >"$WORK/zkraft.addr"
-ZKRAFT_ADDR=$(cat "$WORK/zkraft.addr")
-start zookeeper >"$WORK/zookeeper.addr"
-ZK_ADDR=$(cat "$WORK/zookeeper.addr")
-LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
-log "zkraft at $ZKRAFT_ADDR, ZooKeeper at $ZK_ADDR ($TOPOLOGY); $RUNS run(s) of $DURATION after $WARMUP warmup"
-
 # bench TARGET ADDR WORKLOAD CLIENTS RUN: one measured run, its JSON kept.
 bench() {
 	local target=$1 addr=$2 w=$3 c=$4 r=$5
@@ -163,22 +149,6 @@ bench() {
 		"$(jq .total.ops_per_sec "$out")" "$(jq .total.p99_ms "$out")" "$(jq .errors "$out")")"
 }
 
-cell=0
-for w in $WORKLOADS; do
-	for c in $CLIENTS; do
-		for r in $(seq "$RUNS"); do
-			if ((cell % 2 == 0)); then
-				bench zkraft "$ZKRAFT_ADDR" "$w" "$c" "$r"
-				bench zookeeper "$ZK_ADDR" "$w" "$c" "$r"
-			else
-				bench zookeeper "$ZK_ADDR" "$w" "$c" "$r"
-				bench zkraft "$ZKRAFT_ADDR" "$w" "$c" "$r"
-			fi
-			cell=$((cell + 1))
-		done
-	done
-done
-
 # median TARGET WORKLOAD CLIENTS FIELD: the median of FIELD (a jq path) over
 # the runs (the lower middle one for an even count).
 median() {
@@ -190,21 +160,69 @@ errors() {
 }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else print "-" }'; }
 
-echo
-echo "Median of $RUNS run(s) of $DURATION (after $WARMUP warmup), $TOPOLOGY, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)."
-echo "Load average (1/5/15 min) before: $LOAD_BEFORE, after: $(cut -d' ' -f1-3 /proc/loadavg)."
-echo "ops/s ratio > 1 and p99 ratio < 1 favour zkraft."
-echo
-echo "| workload | clients | zkraft ops/s | ZooKeeper ops/s | ops/s ratio | zkraft p99 ms | ZooKeeper p99 ms | p99 ratio | errors zkraft / ZK |"
-echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
-for w in $WORKLOADS; do
-	for c in $CLIENTS; do
-		zo=$(median zkraft "$w" "$c" .total.ops_per_sec)
-		ko=$(median zookeeper "$w" "$c" .total.ops_per_sec)
-		zp=$(median zkraft "$w" "$c" .total.p99_ms)
-		kp=$(median zookeeper "$w" "$c" .total.p99_ms)
-		printf '| %s | %d | %.0f | %.0f | %s | %.2f | %.2f | %s | %d / %d |\n' "$w" "$c" "$zo" "$ko" \
-			"$(ratio "$zo" "$ko")" "$zp" "$kp" "$(ratio "$zp" "$kp")" \
-			"$(errors zkraft "$w" "$c")" "$(errors zookeeper "$w" "$c")"
+# start_servers starts both servers and sets ZKRAFT_ADDR and ZK_ADDR.
+start_servers() {
+	if [[ ! -x $ZKRAFT ]]; then
+		log "building $ZKRAFT"
+		make build >&2
+	fi
+	# Not $(start ...): a command substitution is a subshell, where PIDS+= would
+	# be lost. start writes the connect string to a file instead.
+	start zkraft >"$WORK/zkraft.addr"
+	ZKRAFT_ADDR=$(cat "$WORK/zkraft.addr")
+	start zookeeper >"$WORK/zookeeper.addr"
+	ZK_ADDR=$(cat "$WORK/zookeeper.addr")
+	cut -d' ' -f1-3 /proc/loadavg >"$RESULTS/load-before"
+	log "zkraft at $ZKRAFT_ADDR, ZooKeeper at $ZK_ADDR ($TOPOLOGY); $RUNS run(s) of $DURATION after $WARMUP warmup"
+}
+
+# measure runs every cell against both servers.
+measure() {
+	local cell=0 w c r
+	for w in $WORKLOADS; do
+		for c in $CLIENTS; do
+			for r in $(seq "$RUNS"); do
+				if ((cell % 2 == 0)); then
+					bench zkraft "$ZKRAFT_ADDR" "$w" "$c" "$r"
+					bench zookeeper "$ZK_ADDR" "$w" "$c" "$r"
+				else
+					bench zookeeper "$ZK_ADDR" "$w" "$c" "$r"
+					bench zkraft "$ZKRAFT_ADDR" "$w" "$c" "$r"
+				fi
+				cell=$((cell + 1))
+			done
+		done
 	done
-done
+}
+
+# report prints the Markdown table of the medians in RESULTS.
+report() {
+	local w c zo ko zp kp
+	echo
+	echo "Median of $RUNS run(s) of $DURATION (after $WARMUP warmup), $TOPOLOGY, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)."
+	echo "Load average (1/5/15 min) before: $(cat "$RESULTS/load-before" 2>/dev/null || echo unknown), after: $(cut -d' ' -f1-3 /proc/loadavg)."
+	echo "ops/s ratio > 1 and p99 ratio < 1 favour zkraft."
+	echo
+	echo "| workload | clients | zkraft ops/s | ZooKeeper ops/s | ops/s ratio | zkraft p99 ms | ZooKeeper p99 ms | p99 ratio | errors zkraft / ZK |"
+	echo "|---|--:|--:|--:|--:|--:|--:|--:|--:|"
+	for w in $WORKLOADS; do
+		for c in $CLIENTS; do
+			zo=$(median zkraft "$w" "$c" .total.ops_per_sec)
+			ko=$(median zookeeper "$w" "$c" .total.ops_per_sec)
+			zp=$(median zkraft "$w" "$c" .total.p99_ms)
+			kp=$(median zookeeper "$w" "$c" .total.p99_ms)
+			printf '| %s | %d | %.0f | %.0f | %s | %.2f | %.2f | %s | %d / %d |\n' "$w" "$c" "$zo" "$ko" \
+				"$(ratio "$zo" "$ko")" "$zp" "$kp" "$(ratio "$zp" "$kp")" \
+				"$(errors zkraft "$w" "$c")" "$(errors zookeeper "$w" "$c")"
+		done
+	done
+}
+
+command -v jq >/dev/null || { log "jq is needed to read the JSON results"; exit 2; }
+if [[ -n ${REPORT_ONLY:-} ]]; then
+	report
+	exit 0
+fi
+start_servers
+measure
+report
