@@ -41,6 +41,7 @@ type conn struct {
 	sessionID atomic.Int64
 	timeout   atomic.Int64 // negotiated, ns
 	readOnly  bool         // the connect request had the readOnly byte
+	route     writeRoute   // ensemble: where in-flight writes went (reader only)
 	auth      []protocol.Id
 	watchFn   func(fsm.WatchKind, string)
 

@@ -179,7 +179,7 @@ func (s *Server) writeServerStats(b *bytes.Buffer, clients bool) {
 	fmt.Fprintf(b, "Connections: %d\n", s.conns.count())
 	fmt.Fprintf(b, "Outstanding: %d\n", s.outstanding())
 	fmt.Fprintf(b, "Zxid: 0x%x\n", s.fsm.LastZxid())
-	fmt.Fprintf(b, "Mode: standalone\n")
+	fmt.Fprintf(b, "Mode: %s\n", s.mode())
 	fmt.Fprintf(b, "Node count: %d\n", s.fsm.Stats().Nodes)
 }
 
@@ -346,7 +346,7 @@ func (s *Server) writeMntr(b *bytes.Buffer) {
 	mn, avg, mx, _ := s.stats.all.snapshot()
 	kv := func(k string, v any) { fmt.Fprintf(b, "zk_%s\t%v\n", k, v) }
 	kv("version", s.opts.Version+", built on "+buildDate)
-	kv("server_state", "standalone")
+	kv("server_state", s.mode())
 	kv("ephemerals_count", ts.Ephemerals)
 	kv("num_alive_connections", s.conns.count())
 	kv("avg_latency", javaDouble(avg))
@@ -390,6 +390,7 @@ func (s *Server) writeMntr(b *bytes.Buffer) {
 		kv("cnt_"+l.name, n)
 		kv("sum_"+l.name, int64(avg*float64(n)+0.5))
 	}
+	s.writeEnsembleMntr(kv)
 }
 
 func openFDs() int {

@@ -47,6 +47,14 @@ type Options struct {
 	// parse it, so it keeps ZooKeeper's "x.y.z-..." shape.
 	Version string
 
+	// Members are the server.N lines of an ensemble (this server among
+	// them, by ServerID); with fewer than two the server runs standalone.
+	// InitLimit and SyncLimit are zoo.cfg's, in ticks (see ensemble.go for
+	// how they map onto raft).
+	Members   []Member
+	InitLimit int
+	SyncLimit int
+
 	// Transport is raft's transport; nil means an in-memory transport (a
 	// one-voter standalone server needs no network between members).
 	Transport raft.Transport
@@ -61,6 +69,8 @@ func DefaultOptions() Options {
 		DataDir:                "zkraft-data",
 		ServerID:               1,
 		TickTime:               2 * time.Second,
+		InitLimit:              10,
+		SyncLimit:              5,
 		MinSessionTimeout:      4 * time.Second,
 		MaxSessionTimeout:      40 * time.Second,
 		MaxClientCnxns:         60,

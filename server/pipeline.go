@@ -107,6 +107,10 @@ func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time)
 	case op == protocol.OpSync:
 		// Standalone: this server leads, and the connection's earlier writes
 		// have applied, so the local tree is as fresh as the leader's.
+		// An ensemble member first catches up with the leader.
+		if s.ens != nil && !s.syncWithLeader() {
+			return errClose
+		}
 		path := req.(*protocol.PathRequest).Path
 		c.queueReply(xid, s.fsm.LastZxid(), protocol.ErrOK, &protocol.PathResponse{Path: path})
 	case op == protocol.OpGetEphemerals:
@@ -166,7 +170,7 @@ func (c *conn) propose(session int64, xid int32, op protocol.OpCode, entry []byt
 	c.beginWrite()
 	s := c.s
 	s.pending.push(session, pendingWrite{c: c, xid: xid, op: op, start: now})
-	f := s.node.raft.Apply(entry, 0)
+	f := s.submit(c, entry)
 	s.futures.watch(f, c)
 }
 

@@ -96,6 +96,9 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 	conf := raft.DefaultConfig()
 	conf.LocalID = raft.ServerID(strconv.Itoa(opts.ServerID))
 	raftTimeouts(opts.TickTime, conf)
+	if opts.ensembleMode() {
+		clusterTimeouts(opts, conf)
+	}
 	conf.BatchApplyCh = true
 	conf.MaxAppendEntries = 512
 	// ZooKeeper snapshots every ~100,000 txns; raft's snapshot is cheap (an
@@ -117,9 +120,7 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 		return nil, fmt.Errorf("server: inspecting raft state: %w", err)
 	}
 	if !exists {
-		cfg := raft.Configuration{Servers: []raft.Server{{
-			Suffrage: raft.Voter, ID: conf.LocalID, Address: trans.LocalAddr(),
-		}}}
+		cfg := bootstrapConfiguration(opts, conf.LocalID, trans.LocalAddr())
 		if err := raft.BootstrapCluster(conf, n.logs, n.stable, n.snaps, trans, cfg); err != nil {
 			return nil, fmt.Errorf("server: bootstrapping raft: %w", err)
 		}

@@ -22,7 +22,7 @@ func (s *Server) reapLoop() {
 		case <-s.quit:
 			return
 		case now := <-t.C:
-			if !s.node.isLeader() {
+			if !s.leads() {
 				continue
 			}
 			limit := 10000

@@ -24,6 +24,7 @@ type Server struct {
 	fsm  *fsm.FSM
 	node *raftNode
 	ln   net.Listener
+	ens  *ensemble // nil when standalone
 
 	// stateMu is held for writing while raft applies an entry (lockedFSM)
 	// and for reading while a request reads the tree and queues its reply.
@@ -99,29 +100,49 @@ func (s *Server) Start() error {
 	s.fsm.OnApply(s.onApply)
 
 	trans := s.opts.Transport
+	if s.opts.ensembleMode() && trans == nil {
+		ens, t, err := s.openEnsemble()
+		if err != nil {
+			return err
+		}
+		s.ens, trans = ens, t
+	}
 	if trans == nil {
 		_, trans = raft.NewInmemTransport(raft.ServerAddress(fmt.Sprintf("zkraft-%d", s.opts.ServerID)))
 	}
 	node, err := openRaft(&s.opts, wrapFSM(&s.stateMu, s.fsm), trans, s.log)
 	if err != nil {
+		if s.ens != nil {
+			s.ens.close()
+		}
 		return err
 	}
 	s.node = node
 	s.log.Info("raft opened", "took", time.Since(s.started).Round(time.Millisecond),
 		"zxid", fmt.Sprintf("0x%x", s.fsm.LastZxid()))
-	if err := s.becomeLeader(); err != nil {
-		s.node.shutdown()
-		s.node = nil
-		return err
+	// An ensemble member serves as soon as a leader is known; it does not
+	// wait for one here (it may never lead).
+	if s.ens == nil {
+		if err := s.becomeLeader(); err != nil {
+			s.node.shutdown()
+			s.node = nil
+			return err
+		}
 	}
 
 	ln, err := net.Listen("tcp", s.opts.ClientAddr)
 	if err != nil {
 		s.node.shutdown()
 		s.node = nil
+		if s.ens != nil {
+			s.ens.close()
+		}
 		return fmt.Errorf("server: listening on %s: %w", s.opts.ClientAddr, err)
 	}
 	s.ln = ln
+	if s.ens != nil {
+		s.startEnsemble()
+	}
 	s.log.Info("serving clients", "addr", ln.Addr().String(), "zxid", fmt.Sprintf("0x%x", s.fsm.LastZxid()),
 		"startup", time.Since(s.started).Round(time.Millisecond))
 
@@ -173,6 +194,10 @@ func (s *Server) Addr() net.Addr {
 func (s *Server) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.quit)
+		if s.ens != nil && s.ens.fwd != nil {
+			// Fail forwarded writes now, so nothing waits on the leader.
+			s.ens.fwd.Close()
+		}
 		var errs []error
 		if s.ln != nil {
 			if err := s.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) {
@@ -184,6 +209,9 @@ func (s *Server) Close() error {
 		if s.node != nil {
 			s.node.snapshotBeforeShutdown(closeSnapshotEntries, s.log)
 			errs = append(errs, s.node.shutdown())
+		}
+		if s.ens != nil {
+			s.ens.close()
 		}
 		s.closeErr = errors.Join(errs...)
 	})

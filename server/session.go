@@ -162,7 +162,7 @@ func (s *Server) expiryLoop() {
 		case <-s.quit:
 			return
 		case now := <-t.C:
-			if !s.node.isLeader() {
+			if !s.leads() {
 				continue
 			}
 			ids := s.sessions.due(s.fsm.Sessions(), now, 4*s.opts.TickTime)
@@ -196,6 +196,12 @@ func (c *conn) handshake(frame []byte) error {
 	}
 	s := c.s
 	c.readOnly = req.HasReadOnly
+	if !s.serving() {
+		// No leader known (or the ensemble has not formed): the client
+		// tries another server, as with ZooKeeper's non-serving state.
+		s.log.Debug("refusing session: no leader", "client", c.remote)
+		return errClose
+	}
 	if last := s.fsm.LastZxid(); req.LastZxidSeen > last {
 		// The client has seen a later state than this server has: ZooKeeper
 		// refuses, and the client tries another server.

@@ -4,8 +4,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strconv"
 	"syscall"
 
@@ -35,8 +37,9 @@ With --config it reads a ZooKeeper zoo.cfg (and dataDir/myid); without it, it
 uses embedded defaults: client port 2181, tickTime 2000, data in
 ./zkraft-data. --data-dir and --client-port override either.
 
-Only standalone servers run so far: a zoo.cfg listing an ensemble (more than
-one participant in server.N lines) is refused.`,
+A zoo.cfg listing an ensemble (server.N lines with more than one
+participant) runs this server as the member named by dataDir/myid: the
+ensemble forms by itself once a quorum of the listed servers is up.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
 	}
@@ -61,11 +64,11 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 	for _, w := range cfg.Warnings {
 		logger.Warn("config: " + w.Error())
 	}
-	if cfg.Distributed() {
-		return fmt.Errorf("%s lists an ensemble of %d servers (%d participants): ensembles are not supported yet; "+
-			"remove the server.N lines to run this member standalone", cfg.File, len(cfg.Servers), cfg.Participants())
+	members, err := ensembleMembers(cfg)
+	if err != nil {
+		return err
 	}
-	if len(cfg.Servers) > 0 {
+	if len(members) == 0 && len(cfg.Servers) > 0 {
 		// ZooKeeper does the same for a lone server line (HBase writes one).
 		logger.Warn("config: zoo.cfg lists a single participant; running standalone and ignoring the server lines",
 			"servers", len(cfg.Servers))
@@ -77,6 +80,7 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 	}
 
 	opts := buildServerOptions(cfg, logger)
+	opts.Members = members
 	srv, err := server.New(opts)
 	if err != nil {
 		return err
@@ -131,6 +135,10 @@ func (o *serverOptions) loadConfig(cmd *cobra.Command) (*config.Config, error) {
 	cfg.ServerID = 1 // a standalone server without myid
 	if ok {
 		cfg.ServerID = id
+	} else if cfg.Distributed() {
+		return nil, fmt.Errorf("%s lists an ensemble of %d servers but %s does not exist; "+
+			"write this member's id (the N of its server.N line) into it", cfg.File, len(cfg.Servers),
+			filepath.Join(cfg.DataDir, "myid"))
 	}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
@@ -147,6 +155,8 @@ func buildServerOptions(cfg *config.Config, logger *slog.Logger) server.Options 
 	opts.DataLogDir = cfg.DataLogDir
 	opts.ServerID = int(cfg.ServerID)
 	opts.TickTime = cfg.TickTime
+	opts.InitLimit = cfg.InitLimit
+	opts.SyncLimit = cfg.SyncLimit
 	opts.MinSessionTimeout = cfg.MinSessionTimeout
 	opts.MaxSessionTimeout = cfg.MaxSessionTimeout
 	opts.MaxClientCnxns = cfg.MaxClientCnxns
@@ -165,4 +175,33 @@ func buildServerOptions(cfg *config.Config, logger *slog.Logger) server.Options 
 	opts.ConfigLines = cfg.Lines()
 	opts.Logger = logger
 	return opts
+}
+
+// ensembleMembers turns the server.N lines of a distributed zoo.cfg into the
+// server's members; nil when the config runs standalone. This server's id
+// (myid) must be among them. peerType=observer makes this server an
+// observer even when its line does not say so.
+func ensembleMembers(cfg *config.Config) ([]server.Member, error) {
+	if !cfg.Distributed() {
+		return nil, nil
+	}
+	if _, ok := cfg.Server(cfg.ServerID); !ok {
+		return nil, fmt.Errorf("%s lists an ensemble of %d servers but this server's id %d (from %s) has no server.%d line; "+
+			"write this member's id into %s", cfg.File, len(cfg.Servers), cfg.ServerID,
+			filepath.Join(cfg.DataDir, "myid"), cfg.ServerID, filepath.Join(cfg.DataDir, "myid"))
+	}
+	var out []server.Member
+	for _, s := range cfg.Servers {
+		m := server.Member{
+			ID:           int(s.ID),
+			QuorumAddr:   net.JoinHostPort(s.Host, strconv.Itoa(s.QuorumPort)),
+			ElectionAddr: net.JoinHostPort(s.Host, strconv.Itoa(s.ElectionPort)),
+			Observer:     s.Role == config.Observer || (s.ID == cfg.ServerID && cfg.PeerType == config.Observer),
+		}
+		if s.ClientPort != 0 {
+			m.ClientAddr = net.JoinHostPort(s.ClientHost, strconv.Itoa(s.ClientPort))
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }

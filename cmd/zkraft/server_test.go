@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -18,6 +19,7 @@ import (
 	"time"
 
 	"github.com/zkraft/zkraft/config"
+	"github.com/zkraft/zkraft/server"
 )
 
 // runAsMain makes the test binary behave as zkraft itself when re-executed
@@ -84,16 +86,49 @@ func TestVersionCommand(t *testing.T) {
 	}
 }
 
-func TestServerRefusesEnsemble(t *testing.T) {
+func TestServerEnsembleNeedsMyID(t *testing.T) {
 	dir := t.TempDir()
 	path := writeConfig(t, dir, "dataDir="+dir+"\nclientPort=2181\ninitLimit=5\nsyncLimit=2\n"+
 		"server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.1:2889:3889\nserver.3=127.0.0.1:2890:3890\n")
 	_, err := execute(t, context.Background(), "server", "--config", path)
-	if err == nil || !strings.Contains(err.Error(), "ensembles are not supported yet") {
-		t.Fatalf("ensemble config: %v", err)
+	if err == nil || !strings.Contains(err.Error(), filepath.Join(dir, "myid")+" does not exist") {
+		t.Fatalf("ensemble config without myid: %v", err)
 	}
 	if !strings.Contains(err.Error(), path) {
 		t.Errorf("the message does not name the file: %v", err)
+	}
+
+	if err := os.WriteFile(filepath.Join(dir, "myid"), []byte("7\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, err = execute(t, context.Background(), "server", "--config", path)
+	if err == nil || !strings.Contains(err.Error(), "id 7") || !strings.Contains(err.Error(), "no server.7 line") {
+		t.Fatalf("myid not among the server lines: %v", err)
+	}
+}
+
+func TestEnsembleMembers(t *testing.T) {
+	dir := t.TempDir()
+	path := writeConfig(t, dir, "dataDir="+dir+"\nclientPort=2181\npeerType=observer\n"+
+		"server.1=127.0.0.1:2888:3888\nserver.2=127.0.0.1:2889:3889;127.0.0.1:2182\n"+
+		"server.3=127.0.0.1:2890:3890:observer\nserver.4=127.0.0.1:2891:3891\n")
+	cfg, err := config.Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ServerID = 4
+	got, err := ensembleMembers(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []server.Member{
+		{ID: 1, QuorumAddr: "127.0.0.1:2888", ElectionAddr: "127.0.0.1:3888"},
+		{ID: 2, QuorumAddr: "127.0.0.1:2889", ElectionAddr: "127.0.0.1:3889", ClientAddr: "127.0.0.1:2182"},
+		{ID: 3, QuorumAddr: "127.0.0.1:2890", ElectionAddr: "127.0.0.1:3890", Observer: true},
+		{ID: 4, QuorumAddr: "127.0.0.1:2891", ElectionAddr: "127.0.0.1:3891", Observer: true}, // peerType
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("members\n got %v\nwant %v", got, want)
 	}
 }
 

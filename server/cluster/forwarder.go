@@ -285,3 +285,17 @@ func (fc *fconn) fail(err error) {
 		c.finish(nil, err)
 	}
 }
+
+// SendOn is Send restricted to the connection numbered gen: if the
+// connection to the leader is another one (it broke, or the leader changed)
+// the call fails with ErrConnLost without being sent. gen 0 allows any.
+func (f *Forwarder) SendOn(gen uint64, kind byte, payload []byte) *Call {
+	fc, err := f.conn()
+	if err != nil {
+		return failed(err)
+	}
+	if gen != 0 && fc.gen != gen {
+		return failed(ErrConnLost)
+	}
+	return fc.send(kind, payload)
+}

@@ -1,0 +1,518 @@
+package server
+
+import (
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/zkraft/zkraft/fsm"
+	"github.com/zkraft/zkraft/server/cluster"
+)
+
+// Member is one server.N line of an ensemble.
+type Member struct {
+	ID           int
+	QuorumAddr   string // host:quorumPort: raft and forwarding
+	ElectionAddr string // host:electionPort (gossip, later)
+	ClientAddr   string // clientHost:clientPort, "" if the line has none
+	Observer     bool   // a raft non-voter
+}
+
+// ensembleMode reports whether the options describe an ensemble: members
+// other than this server are listed. Everything ensemble-specific hangs off
+// this; a standalone server never reaches it.
+func (o *Options) ensembleMode() bool { return len(o.Members) > 1 }
+
+// self is this server's member line.
+func (o *Options) self() (Member, bool) {
+	for _, m := range o.Members {
+		if m.ID == o.ServerID {
+			return m, true
+		}
+	}
+	return Member{}, false
+}
+
+// clusterTimeouts maps ZooKeeper's timing onto raft for an ensemble.
+//
+// ZooKeeper declares a leader dead after syncLimit ticks without contact
+// (10s by default), which would make a failover take 10-20s. Raft's
+// heartbeat detects a dead leader by itself, so zkraft uses half a tick:
+//
+//	HeartbeatTimeout = ElectionTimeout = tickTime/2, clamped to [50ms, 5s]
+//	LeaderLeaseTimeout = HeartbeatTimeout/2 (a cut-off leader steps down)
+//	CommitTimeout = 5ms
+//	raft RPC I/O timeout = syncLimit*tickTime (ZooKeeper's read timeout
+//	  between follower and leader)
+//	initLimit*tickTime bounds how long a new leader waits for its log to
+//	  apply before it takes over sessions, and how long a start waits before
+//	  warning that no quorum formed.
+//
+// With the default tickTime of 2s a follower notices a dead leader after
+// 1-2s and the election takes about as long again.
+func clusterTimeouts(o *Options, c *raft.Config) {
+	hb := o.TickTime / 2
+	hb = max(hb, 50*time.Millisecond)
+	hb = min(hb, 5*time.Second)
+	c.HeartbeatTimeout = hb
+	c.ElectionTimeout = hb
+	c.LeaderLeaseTimeout = hb / 2
+	c.CommitTimeout = 5 * time.Millisecond
+}
+
+func (o *Options) syncTimeout() time.Duration {
+	return time.Duration(max(o.SyncLimit, 1)) * o.TickTime
+}
+
+func (o *Options) initTimeout() time.Duration {
+	return time.Duration(max(o.InitLimit, 1)) * o.TickTime
+}
+
+// bootstrapConfiguration is the raft configuration a server without raft
+// state starts from. In an ensemble every member derives the identical
+// configuration from zoo.cfg, so bootstrapping on each of them, in any
+// order, forms one cluster (raft allows that when the configurations are
+// identical).
+func bootstrapConfiguration(o *Options, id raft.ServerID, addr raft.ServerAddress) raft.Configuration {
+	if !o.ensembleMode() {
+		return raft.Configuration{Servers: []raft.Server{{Suffrage: raft.Voter, ID: id, Address: addr}}}
+	}
+	var cfg raft.Configuration
+	for _, m := range o.Members {
+		suffrage := raft.Voter
+		if m.Observer {
+			suffrage = raft.Nonvoter
+		}
+		cfg.Servers = append(cfg.Servers, raft.Server{
+			Suffrage: suffrage, ID: raft.ServerID(strconv.Itoa(m.ID)), Address: raft.ServerAddress(m.QuorumAddr),
+		})
+	}
+	return cfg
+}
+
+// ensemble is a server's ensemble state: the quorum port, the forwarder to
+// the leader and the leadership bookkeeping.
+type ensemble struct {
+	self Member
+	mux  *cluster.Mux
+	fwd  *cluster.Forwarder
+
+	// leaderGen counts leader changes seen; readyGen is the leaderGen at
+	// which this server finished taking over as leader (sessions renewed,
+	// log applied). It expires and reaps only while they are equal.
+	leaderGen atomic.Uint64
+	readyGen  atomic.Uint64
+
+	mu      sync.Mutex
+	failing map[raft.ServerID]bool // peers failing heartbeats (leader only)
+}
+
+// writeRoute is where a connection's in-flight writes went: the leader
+// generation and, when forwarded, the forwarding connection. A session's
+// writes may only go on while the route stays the same; a write that would
+// take another route while earlier ones are in flight could apply before
+// them (or without them), so the connection is dropped instead.
+type writeRoute struct {
+	leaderGen uint64
+	fwdGen    uint64
+}
+
+var errRouteChanged = errors.New("server: the leader changed while writes were in flight")
+
+// openEnsemble opens the quorum port and returns raft's transport on it.
+func (s *Server) openEnsemble() (*ensemble, raft.Transport, error) {
+	self, ok := s.opts.self()
+	if !ok {
+		return nil, nil, fmt.Errorf("server: ServerID %d is not among the %d members", s.opts.ServerID, len(s.opts.Members))
+	}
+	mux, err := cluster.Listen(self.QuorumAddr, self.QuorumAddr, s.log)
+	if err != nil {
+		return nil, nil, err
+	}
+	e := &ensemble{self: self, mux: mux, failing: make(map[raft.ServerID]bool)}
+	trans := mux.NewTransport(s.opts.syncTimeout(), newHclog(s.log, "raft-net"))
+	return e, trans, nil
+}
+
+// startEnsemble runs the ensemble's goroutines once raft is open.
+func (s *Server) startEnsemble() {
+	e := s.ens
+	hb := max(s.opts.TickTime/2, 50*time.Millisecond)
+	e.fwd = cluster.NewForwarder(s.leaderQuorumAddr, s.opts.TickTime, 4*hb, s.log)
+	go cluster.Serve(e.mux.Listener(cluster.ProtoForward), (*forwardHandler)(s), s.log)
+
+	obs := make(chan raft.Observation, 256)
+	observer := raft.NewObserver(obs, false, func(o *raft.Observation) bool {
+		switch o.Data.(type) {
+		case raft.FailedHeartbeatObservation, raft.ResumedHeartbeatObservation:
+			return true
+		}
+		return false
+	})
+	s.node.raft.RegisterObserver(observer)
+	s.wg.Add(2)
+	go s.leadershipLoop(obs, observer)
+	go s.touchReportLoop()
+	s.log.Info("ensemble member started", "id", e.self.ID, "quorum_addr", e.self.QuorumAddr,
+		"observer", e.self.Observer, "members", len(s.opts.Members))
+}
+
+func (e *ensemble) close() {
+	if e.fwd != nil {
+		e.fwd.Close()
+	}
+	e.mux.Close()
+}
+
+// leaderQuorumAddr is the quorum address of the current leader, if known.
+func (s *Server) leaderQuorumAddr() (string, bool) {
+	addr, _ := s.node.raft.LeaderWithID()
+	return string(addr), addr != ""
+}
+
+// leads reports whether this server leads and may act as the leader:
+// expire sessions and reap. In an ensemble a new leader first applies its
+// log and renews every session (takeOver).
+func (s *Server) leads() bool {
+	if !s.node.isLeader() {
+		return false
+	}
+	return s.ens == nil || s.ens.readyGen.Load() == s.ens.leaderGen.Load()
+}
+
+// serving reports whether new sessions are accepted: an ensemble member
+// needs a known leader and the cluster secret (proposed by the first
+// leader) to create and validate sessions.
+func (s *Server) serving() bool {
+	if s.ens == nil {
+		return true
+	}
+	_, ok := s.leaderQuorumAddr()
+	return ok && s.fsm.HasSecret()
+}
+
+// leadershipLoop notices leader changes (polling raft, which is cheap) and
+// tracks followers' heartbeat failures for mntr.
+func (s *Server) leadershipLoop(obs chan raft.Observation, observer *raft.Observer) {
+	defer s.wg.Done()
+	defer s.node.raft.DeregisterObserver(observer)
+	e := s.ens
+	t := time.NewTicker(10 * time.Millisecond)
+	defer t.Stop()
+	var last raft.ServerID
+	selfID := raft.ServerID(strconv.Itoa(e.self.ID))
+	for {
+		select {
+		case <-s.quit:
+			return
+		case o := <-obs:
+			e.mu.Lock()
+			switch v := o.Data.(type) {
+			case raft.FailedHeartbeatObservation:
+				e.failing[v.PeerID] = true
+			case raft.ResumedHeartbeatObservation:
+				delete(e.failing, v.PeerID)
+			}
+			e.mu.Unlock()
+		case <-t.C:
+			_, id := s.node.raft.LeaderWithID()
+			if id == last {
+				continue
+			}
+			last = id
+			gen := e.leaderGen.Add(1)
+			e.mu.Lock()
+			clear(e.failing)
+			e.mu.Unlock()
+			s.log.Info("leader changed", "leader", string(id), "self", id == selfID, "term", s.term())
+			if id == selfID {
+				// Not in s.wg: a barrier without quorum would hold Close
+				// up; after shutdown raft fails it at once.
+				go s.takeOver(gen)
+			}
+		}
+	}
+}
+
+// takeOver makes a new leader ready: its log applied, the cluster secret
+// proposed if this is the first leader, and every live session given a
+// fresh full timeout (nobody knows when the old leader last heard them).
+func (s *Server) takeOver(gen uint64) {
+	start := time.Now()
+	if err := s.node.raft.Barrier(s.opts.initTimeout()).Error(); err != nil {
+		s.log.Warn("new leader could not apply its log", "err", err)
+		return
+	}
+	if !s.fsm.HasSecret() {
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			s.log.Error("generating the cluster secret", "err", err)
+			return
+		}
+		if err := s.node.raft.Apply(fsm.EncodeInit(secret), s.opts.initTimeout()).Error(); err != nil {
+			s.log.Warn("proposing the cluster secret failed", "err", err)
+			return
+		}
+	}
+	s.sessions.renewAll(s.fsm.Sessions(), time.Now())
+	if s.ens.leaderGen.Load() == gen {
+		s.ens.readyGen.Store(gen)
+		s.log.Info("leading", "term", s.term(), "zxid", fmt.Sprintf("0x%x", s.fsm.LastZxid()),
+			"sessions", len(s.fsm.Sessions()), "took", time.Since(start).Round(time.Millisecond))
+	}
+}
+
+// term is raft's current term: ZooKeeper's epoch.
+func (s *Server) term() uint64 {
+	t, _ := strconv.ParseUint(s.node.raft.Stats()["term"], 10, 64)
+	return t
+}
+
+// submit hands a connection's write to raft: proposed here on the leader,
+// forwarded to the leader elsewhere. beginWrite has counted it already.
+func (s *Server) submit(c *conn, entry []byte) raft.ApplyFuture {
+	if s.ens == nil {
+		return s.node.raft.Apply(entry, 0)
+	}
+	e := s.ens
+	earlier := c.outstanding() > 1
+	r := writeRoute{leaderGen: e.leaderGen.Load()}
+	if s.node.isLeader() {
+		if earlier && c.route != r {
+			return failedFuture{errRouteChanged}
+		}
+		c.route = r
+		return s.node.raft.Apply(entry, 0)
+	}
+	var must uint64
+	if earlier {
+		if c.route.fwdGen == 0 {
+			return failedFuture{errRouteChanged}
+		}
+		must = c.route.fwdGen
+	}
+	call := e.fwd.SendOn(must, cluster.KindWrite, entry)
+	if call.Gen != 0 {
+		c.route = writeRoute{fwdGen: call.Gen}
+	}
+	return forwardFuture{call}
+}
+
+// syncWithLeader brings this server up to the leader's commit at the time
+// of the call: the leader names a zxid covering everything committed, and
+// this server waits until it has applied that far. False means the leader
+// could not be asked or the wait timed out; the caller drops the
+// connection (the client sees a connection loss and retries).
+func (s *Server) syncWithLeader() bool {
+	timeout := s.opts.syncTimeout()
+	if s.node.isLeader() {
+		return s.node.raft.Barrier(timeout).Error() == nil
+	}
+	call := s.ens.fwd.Send(cluster.KindSync, nil)
+	select {
+	case <-call.Done():
+	case <-time.After(timeout):
+		return false
+	}
+	if call.Err != nil || len(call.Payload) != 8 {
+		s.log.Info("sync with the leader failed", "err", call.Err)
+		return false
+	}
+	target := int64(binary.BigEndian.Uint64(call.Payload))
+	deadline := time.Now().Add(timeout)
+	for s.fsm.LastZxid() < target {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
+// touchReportLoop sends the leader, about every half tick, the sessions this
+// follower's clients were heard from, so that the leader does not expire
+// them.
+func (s *Server) touchReportLoop() {
+	defer s.wg.Done()
+	period := max(s.opts.TickTime/2, 10*time.Millisecond)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	since := time.Now()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case now := <-t.C:
+			if s.node.isLeader() {
+				since = now
+				continue
+			}
+			ids := s.sessions.touchedSince(since)
+			if len(ids) == 0 {
+				since = now
+				continue
+			}
+			payload := make([]byte, 0, 8*len(ids))
+			for _, id := range ids {
+				payload = binary.BigEndian.AppendUint64(payload, uint64(id))
+			}
+			// Not waited for: a lost report is made up by the next one, as
+			// long as the clients keep talking.
+			if call := s.ens.fwd.Send(cluster.KindTouch, payload); call.Gen != 0 {
+				since = now
+			}
+		}
+	}
+}
+
+// touchedSince lists the sessions heard from after t.
+func (t *sessionTracker) touchedSince(since time.Time) []int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []int64
+	ns := since.UnixNano()
+	for id, ls := range t.m {
+		if ls.lastHeard.Load() >= ns {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// touchIDs renews sessions a follower reported.
+func (t *sessionTracker) touchIDs(ids []int64, timeout func(int64) (time.Duration, bool), now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range ids {
+		ls := t.m[id]
+		if ls == nil {
+			d, ok := timeout(id)
+			if !ok {
+				continue
+			}
+			ls = &localSession{id: id}
+			ls.timeout.Store(int64(d))
+			t.m[id] = ls
+		}
+		ls.touch(now)
+		ls.expiring = time.Time{}
+	}
+}
+
+// forwardHandler is the leader's side of forwarding.
+type forwardHandler Server
+
+func (h *forwardHandler) Propose(entry []byte) func() error {
+	s := (*Server)(h)
+	if !s.node.isLeader() {
+		return func() error { return cluster.ErrNotLeader }
+	}
+	f := s.node.raft.Apply(entry, 0)
+	return func() error {
+		err := f.Error()
+		if errors.Is(err, raft.ErrNotLeader) {
+			return cluster.ErrNotLeader
+		}
+		return err
+	}
+}
+
+func (h *forwardHandler) Touch(ids []int64) {
+	s := (*Server)(h)
+	s.sessions.touchIDs(ids, func(id int64) (time.Duration, bool) {
+		se, ok := s.fsm.Session(id)
+		return time.Duration(se.Timeout) * time.Millisecond, ok
+	}, time.Now())
+}
+
+func (h *forwardHandler) SyncZxid() (int64, error) {
+	s := (*Server)(h)
+	if !s.node.isLeader() {
+		return 0, cluster.ErrNotLeader
+	}
+	// The barrier commits in this term and waits for everything before it
+	// to apply here, so the zxid covers every write acknowledged anywhere
+	// before the sync arrived.
+	if err := s.node.raft.Barrier(s.opts.syncTimeout()).Error(); err != nil {
+		if errors.Is(err, raft.ErrNotLeader) {
+			return 0, cluster.ErrNotLeader
+		}
+		return 0, err
+	}
+	return s.fsm.LastZxid(), nil
+}
+
+// failedFuture is an ApplyFuture that failed before reaching raft.
+type failedFuture struct{ err error }
+
+func (f failedFuture) Error() error          { return f.err }
+func (f failedFuture) Index() uint64         { return 0 }
+func (f failedFuture) Response() interface{} { return nil }
+
+// forwardFuture is the ApplyFuture of a forwarded write: it completes when
+// the leader's apply future did. The reply to the client still comes from
+// this server's own apply of the entry.
+type forwardFuture struct{ c *cluster.Call }
+
+func (f forwardFuture) Error() error          { return f.c.Wait() }
+func (f forwardFuture) Index() uint64         { return 0 }
+func (f forwardFuture) Response() interface{} { return nil }
+
+// mode is what srvr and mntr call this server.
+func (s *Server) mode() string {
+	switch {
+	case s.ens == nil:
+		return "standalone"
+	case s.node.isLeader():
+		return "leader"
+	case s.ens.self.Observer:
+		return "observer"
+	}
+	return "follower"
+}
+
+// learnerCounts are mntr's counts on the leader: members other than itself
+// that are not failing heartbeats, and of those the voters and observers.
+func (s *Server) learnerCounts() (learners, syncedVoters, syncedObservers int) {
+	e := s.ens
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, m := range s.opts.Members {
+		if m.ID == e.self.ID || e.failing[raft.ServerID(strconv.Itoa(m.ID))] {
+			continue
+		}
+		learners++
+		if m.Observer {
+			syncedObservers++
+		} else {
+			syncedVoters++
+		}
+	}
+	return learners, syncedVoters, syncedObservers
+}
+
+// writeEnsembleMntr adds the ensemble keys to mntr: the epoch everywhere,
+// and on the leader the learner counts ZooKeeper's leader reports.
+func (s *Server) writeEnsembleMntr(kv func(string, any)) {
+	if s.ens == nil {
+		return
+	}
+	kv("epoch", s.term())
+	if !s.node.isLeader() {
+		return
+	}
+	learners, voters, observers := s.learnerCounts()
+	kv("learners", learners)
+	kv("followers", learners)
+	kv("synced_followers", voters)
+	kv("synced_non_voting_followers", 0)
+	kv("synced_observers", observers)
+	kv("pending_syncs", 0)
+}

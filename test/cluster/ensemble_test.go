@@ -1,0 +1,49 @@
+package cluster
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// TestFormsInAnyOrder starts the members in different orders and pauses:
+// each time exactly one leader emerges, with no manual bootstrap, and a
+// write through one member is read through the others.
+func TestFormsInAnyOrder(t *testing.T) {
+	for _, order := range [][]int{{1, 2, 3}, {3, 2, 1}, {2, 3, 1}} {
+		t.Run(fmt.Sprint(order), func(t *testing.T) {
+			t.Parallel()
+			e := newEnsemble(t, 3, "")
+			defer e.dumpLogs()
+			e.start(order[0])
+			// Alone it has no quorum: it neither leads nor takes sessions.
+			time.Sleep(1500 * time.Millisecond)
+			if m := e.modes()[order[0]]; m == "leader" {
+				t.Fatalf("a lone member leads (mode %q)", m)
+			}
+			e.start(order[1])
+			start := time.Now()
+			leader := e.waitLeader(20 * time.Second)
+			t.Logf("order %v: member %d leads %v after the second start", order, leader, time.Since(start).Round(time.Millisecond))
+			e.start(order[2])
+			e.waitLeader(20 * time.Second)
+
+			w := e.connect(order[2])
+			if _, err := w.Create("/formed", []byte("yes"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+				t.Fatal(err)
+			}
+			for _, id := range order {
+				c := e.connect(id)
+				if _, err := c.Sync("/formed"); err != nil {
+					t.Fatalf("sync through %d: %v", id, err)
+				}
+				data, _, err := c.Get("/formed")
+				if err != nil || string(data) != "yes" {
+					t.Fatalf("read through %d: %q, %v", id, data, err)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,286 @@
+// Package cluster runs multi-process zkraft ensembles: the binary built once,
+// one generated zoo.cfg and myid per member on loopback ports, every process
+// stopped by PID when the test ends.
+package cluster
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"log"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "zkraft-cluster-test-")
+	if err != nil {
+		log.Fatal(err)
+	}
+	binary = filepath.Join(dir, "zkraft")
+	build := exec.Command("go", "build", "-o", binary, "github.com/zkraft/zkraft/cmd/zkraft")
+	build.Stdout, build.Stderr = os.Stderr, os.Stderr
+	if err := build.Run(); err != nil {
+		os.RemoveAll(dir)
+		log.Fatalf("building zkraft: %v", err)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// member is one server of a test ensemble.
+type member struct {
+	id                           int
+	dir                          string
+	clientPort, quorumPort, elec int
+
+	mu   sync.Mutex
+	cmd  *exec.Cmd
+	done chan struct{}
+}
+
+func (m *member) clientAddr() string { return "127.0.0.1:" + strconv.Itoa(m.clientPort) }
+
+type ensemble struct {
+	t       *testing.T
+	members []*member
+}
+
+// freePorts returns n distinct loopback ports free at the time of the call.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var lns []net.Listener
+	var ports []int
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		lns = append(lns, ln)
+		ports = append(ports, ln.Addr().(*net.TCPAddr).Port)
+	}
+	for _, ln := range lns {
+		ln.Close()
+	}
+	return ports
+}
+
+// newEnsemble writes zoo.cfg and myid for n members; extra lines go into
+// every zoo.cfg. Nothing is started.
+func newEnsemble(t *testing.T, n int, extra string) *ensemble {
+	t.Helper()
+	ports := freePorts(t, 3*n)
+	e := &ensemble{t: t}
+	var lines strings.Builder
+	for i := range n {
+		m := &member{id: i + 1, dir: t.TempDir(), clientPort: ports[3*i], quorumPort: ports[3*i+1], elec: ports[3*i+2]}
+		e.members = append(e.members, m)
+		fmt.Fprintf(&lines, "server.%d=127.0.0.1:%d:%d;127.0.0.1:%d\n", m.id, m.quorumPort, m.elec, m.clientPort)
+	}
+	for _, m := range e.members {
+		cfg := fmt.Sprintf("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=%s\n4lw.commands.whitelist=*\n%s%s",
+			filepath.Join(m.dir, "data"), extra, lines.String())
+		if err := os.MkdirAll(filepath.Join(m.dir, "data"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(m.dir, "zoo.cfg"), []byte(cfg), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(m.dir, "data", "myid"), []byte(strconv.Itoa(m.id)+"\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return e
+}
+
+// start runs member m (1-based id) as a separate process.
+func (e *ensemble) start(id int) {
+	e.t.Helper()
+	m := e.members[id-1]
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.cmd != nil {
+		e.t.Fatalf("member %d already running", id)
+	}
+	logf, err := os.OpenFile(filepath.Join(m.dir, "server.log"), os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	cmd := exec.Command(binary, "server", "--config", filepath.Join(m.dir, "zoo.cfg"), "--log-level", "debug")
+	cmd.Stdout, cmd.Stderr = logf, logf
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		e.t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { cmd.Wait(); logf.Close(); close(done) }()
+	m.cmd, m.done = cmd, done
+	pid := cmd.Process.Pid
+	e.t.Cleanup(func() {
+		// By PID, only this process; harmless if it already ended.
+		syscall.Kill(pid, syscall.SIGKILL)
+		<-done
+	})
+}
+
+// kill ends member id with SIGKILL and waits for the process to go.
+func (e *ensemble) kill(id int) { e.signal(id, syscall.SIGKILL) }
+
+// stop ends member id with SIGTERM (graceful) and waits.
+func (e *ensemble) stop(id int) { e.signal(id, syscall.SIGTERM) }
+
+func (e *ensemble) signal(id int, sig syscall.Signal) {
+	e.t.Helper()
+	m := e.members[id-1]
+	m.mu.Lock()
+	cmd, done := m.cmd, m.done
+	m.cmd = nil
+	m.mu.Unlock()
+	if cmd == nil {
+		e.t.Fatalf("member %d is not running", id)
+	}
+	cmd.Process.Signal(sig)
+	select {
+	case <-done:
+	case <-time.After(20 * time.Second):
+		e.t.Fatalf("member %d did not end after %v", id, sig)
+	}
+}
+
+func (e *ensemble) running(id int) bool {
+	m := e.members[id-1]
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.cmd != nil
+}
+
+// fourLetter sends a four-letter word and returns the answer ("" on error).
+func fourLetter(addr, cmd string) string {
+	nc, err := net.DialTimeout("tcp", addr, time.Second)
+	if err != nil {
+		return ""
+	}
+	defer nc.Close()
+	nc.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := nc.Write([]byte(cmd)); err != nil {
+		return ""
+	}
+	b, _ := io.ReadAll(nc)
+	return string(b)
+}
+
+// field returns the value of "key: value" (srvr) or "key\tvalue" (mntr).
+func field(out, key string) string {
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if v, ok := strings.CutPrefix(line, key+": "); ok {
+			return v
+		}
+		if v, ok := strings.CutPrefix(line, key+"\t"); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// modes asks every running member for its srvr Mode.
+func (e *ensemble) modes() map[int]string {
+	out := map[int]string{}
+	for _, m := range e.members {
+		if e.running(m.id) {
+			out[m.id] = field(fourLetter(m.clientAddr(), "srvr"), "Mode")
+		}
+	}
+	return out
+}
+
+// waitLeader waits until exactly one running member reports Mode leader and
+// every other running member follower, and returns the leader's id.
+func (e *ensemble) waitLeader(timeout time.Duration) int {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	var last map[int]string
+	for time.Now().Before(deadline) {
+		last = e.modes()
+		leader, ok := 0, true
+		for id, mode := range last {
+			switch mode {
+			case "leader":
+				if leader != 0 {
+					ok = false
+				}
+				leader = id
+			case "follower", "observer":
+			default:
+				ok = false
+			}
+		}
+		if ok && leader != 0 {
+			return leader
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	e.t.Fatalf("no single leader within %v; modes %v", timeout, last)
+	return 0
+}
+
+// connect opens a go-zookeeper session to the given members only.
+func (e *ensemble) connect(ids ...int) *zk.Conn {
+	e.t.Helper()
+	var addrs []string
+	for _, id := range ids {
+		addrs = append(addrs, e.members[id-1].clientAddr())
+	}
+	c, ev, err := zk.Connect(addrs, 6*time.Second, zk.WithLogger(quiet{}))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	e.t.Cleanup(c.Close)
+	deadline := time.After(20 * time.Second)
+	for {
+		select {
+		case s := <-ev:
+			if s.State == zk.StateHasSession {
+				go func() {
+					for range ev {
+					}
+				}()
+				return c
+			}
+		case <-deadline:
+			e.t.Fatalf("no session with %v within 20s", addrs)
+		}
+	}
+}
+
+// dumpLogs prints the tail of each member's log when the test failed.
+func (e *ensemble) dumpLogs() {
+	if !e.t.Failed() {
+		return
+	}
+	for _, m := range e.members {
+		b, _ := os.ReadFile(filepath.Join(m.dir, "server.log"))
+		if len(b) > 6000 {
+			b = b[len(b)-6000:]
+		}
+		e.t.Logf("--- member %d log tail ---\n%s", m.id, b)
+	}
+}
+
+type quiet struct{}
+
+func (quiet) Printf(string, ...any) {}
