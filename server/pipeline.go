@@ -86,8 +86,11 @@ func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time)
 	case op == protocol.OpAddWatch:
 		aw := req.(*protocol.AddWatchRequest)
 		code := protocol.ErrOK
+		// ZooKeeper fails to map an unknown mode or watcher type and
+		// answers MarshallingError, as for any exception in its final
+		// request processor.
 		if aw.Mode != protocol.AddWatchPersistent && aw.Mode != protocol.AddWatchPersistentRecursive {
-			code = protocol.ErrBadArguments
+			code = protocol.ErrMarshallingError
 		} else {
 			s.stateMu.RLock()
 			s.watches.addPersistent(c, aw.Path, aw.Mode == protocol.AddWatchPersistentRecursive)
@@ -99,7 +102,7 @@ func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time)
 		wr := req.(*protocol.WatchesRequest)
 		code := protocol.ErrOK
 		if wr.Type < protocol.WatcherChildren || wr.Type > protocol.WatcherPersistentRecursive {
-			code = protocol.ErrBadArguments
+			code = protocol.ErrMarshallingError
 		} else if !s.watches.remove(c, wr.Path, wr.Type, op == protocol.OpCheckWatches) {
 			code = protocol.ErrNoWatcher
 		}
