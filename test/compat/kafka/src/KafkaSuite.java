@@ -37,6 +37,7 @@ public final class KafkaSuite {
         Map<String, Case> cases = new LinkedHashMap<>();
         BrokerCases.register(cases);
         NotifyCases.register(cases);
+        ClusterCases.register(cases);
 
         List<String> selected = new ArrayList<>();
         for (int i = 1; i < args.length; i++) {

@@ -2,9 +2,11 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.util.List;
 
 import org.apache.jute.BinaryInputArchive;
@@ -16,59 +18,107 @@ import org.apache.zookeeper.proto.ReplyHeader;
 import org.apache.zookeeper.proto.RequestHeader;
 
 /**
- * A bare client connection that resumes an existing session (id and
- * password) and writes through it. Resuming makes the server close the
- * session's previous connection; closing the socket afterwards, without a
- * closeSession, leaves the session alive for its owner to reconnect to.
+ * A bare client connection: it sends exactly what a case asks for and
+ * nothing else (no pings), so a case can resume another handle's session
+ * or let a session time out while its socket stays open.
  */
-final class RawSession {
-    private RawSession() {
-    }
+final class RawSession implements AutoCloseable {
+    final Socket socket;
+    final DataInputStream in;
+    long sessionId;
+    int timeoutMs;
+    private int xid = 1;
 
-    static void stealAndWrite(String connect, long sessionId, byte[] passwd, List<Op> ops) throws IOException {
+    private RawSession(String connect) throws IOException {
         String first = connect.split(",")[0];
         int colon = first.lastIndexOf(':');
-        try (Socket s = new Socket()) {
-            s.connect(new InetSocketAddress(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1))), 5_000);
-            s.setSoTimeout(10_000);
-            DataOutputStream out = new DataOutputStream(s.getOutputStream());
-            DataInputStream in = new DataInputStream(s.getInputStream());
+        socket = new Socket();
+        socket.connect(new InetSocketAddress(first.substring(0, colon), Integer.parseInt(first.substring(colon + 1))), 5_000);
+        socket.setSoTimeout(10_000);
+        in = new DataInputStream(socket.getInputStream());
+    }
 
-            // Connect and the writes go out in one burst, so the writes are
-            // applied before the session's owner can reconnect.
+    /**
+     * Opens a connection for session sessionId (0: a new session) and sends
+     * ops right behind the connect request, in one write, so the server
+     * applies them before anyone else can act on the connect. Fails unless
+     * the session is granted and every op succeeds.
+     */
+    static RawSession open(String connect, long sessionId, byte[] passwd, int timeoutMs, List<Op> ops) throws IOException {
+        RawSession r = new RawSession(connect);
+        try {
             ByteArrayOutputStream burst = new ByteArrayOutputStream();
             frame(burst, boa -> {
-                new ConnectRequest(0, 0, Ctx.SESSION_TIMEOUT_MS, sessionId, passwd).serialize(boa, "connect");
+                new ConnectRequest(0, 0, timeoutMs, sessionId, passwd).serialize(boa, "connect");
                 boa.writeBool(false, "readOnly");
             });
-            int xid = 1;
+            int first = r.xid;
             for (Op op : ops) {
-                RequestHeader h = new RequestHeader(xid++, op.getType());
+                RequestHeader h = new RequestHeader(r.xid++, op.getType());
                 frame(burst, boa -> {
                     h.serialize(boa, "header");
                     op.toRequestRecord().serialize(boa, "request");
                 });
             }
-            out.write(burst.toByteArray());
-            out.flush();
+            r.socket.getOutputStream().write(burst.toByteArray());
+            r.socket.getOutputStream().flush();
 
-            BinaryInputArchive cr = BinaryInputArchive.getArchive(new ByteArrayInputStream(readFrame(in)));
             ConnectResponse resp = new ConnectResponse();
-            resp.deserialize(cr, "connect");
-            Ctx.check(resp.getTimeOut() > 0, "resuming session 0x" + Long.toHexString(sessionId) + " was refused (timeout 0)");
-            Ctx.checkEq(sessionId, resp.getSessionId(), "session of the resumed connection");
-
-            for (int want = 1; want < xid; ) {
+            resp.deserialize(BinaryInputArchive.getArchive(new ByteArrayInputStream(readFrame(r.in))), "connect");
+            Ctx.check(resp.getTimeOut() > 0, "session 0x" + Long.toHexString(sessionId) + " was refused (timeout 0)");
+            if (sessionId != 0) {
+                Ctx.checkEq(sessionId, resp.getSessionId(), "session of the resumed connection");
+            }
+            r.sessionId = resp.getSessionId();
+            r.timeoutMs = resp.getTimeOut();
+            for (int want = first; want < r.xid; ) {
                 ReplyHeader rh = new ReplyHeader();
-                rh.deserialize(BinaryInputArchive.getArchive(new ByteArrayInputStream(readFrame(in))), "header");
+                rh.deserialize(BinaryInputArchive.getArchive(new ByteArrayInputStream(readFrame(r.in))), "header");
                 if (rh.getXid() < 0) {
                     continue; // a notification or ping, not a reply
                 }
-                Ctx.checkEq(want, rh.getXid(), "xid of the reply on the resumed connection");
-                Ctx.checkEq(0, rh.getErr(), "error of " + ops.get(want - 1).getPath() + " on the resumed connection");
+                Ctx.checkEq(want, rh.getXid(), "xid of the reply on the raw connection");
+                Ctx.checkEq(0, rh.getErr(), "error of " + ops.get(want - first).getPath() + " on the raw connection");
                 want++;
             }
+            return r;
+        } catch (IOException | RuntimeException | Error e) {
+            r.close();
+            throw e;
         }
+    }
+
+    /**
+     * Resumes another handle's session and writes through it. Resuming makes
+     * the server close the session's previous connection; closing this
+     * socket afterwards, without a closeSession, leaves the session alive
+     * for its owner to reconnect to.
+     */
+    static void stealAndWrite(String connect, long sessionId, byte[] passwd, List<Op> ops) throws IOException {
+        open(connect, sessionId, passwd, Ctx.SESSION_TIMEOUT_MS, ops).close();
+    }
+
+    /** Waits, sending nothing, until the server closes the connection; returns the wait in ms. */
+    long awaitServerClose(long maxMs) throws IOException {
+        long start = System.currentTimeMillis();
+        socket.setSoTimeout((int) maxMs);
+        try {
+            while (true) {
+                readFrame(in);
+            }
+        } catch (EOFException e) {
+            return System.currentTimeMillis() - start;
+        } catch (SocketTimeoutException e) {
+            throw new AssertionError("the server kept a silent session's connection open for " + maxMs + " ms");
+        } catch (IOException e) {
+            // a reset is a close too
+            return System.currentTimeMillis() - start;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        socket.close();
     }
 
     interface Body {
