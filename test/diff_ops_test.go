@@ -116,10 +116,13 @@ type diffGen struct {
 	// PERSISTENT_RECURSIVE watch in both tables; zkraft does as 3.9 does.
 	// COMPATIBILITY.md lists both; the generator avoids them.
 	persistent map[string]int32
+	// childWatched marks session/path pairs that got a getChildren watch: an
+	// addWatch PERSISTENT_RECURSIVE after it replaces it in ZooKeeper 3.8.
+	childWatched map[string]bool
 }
 
 func newDiffGen(seed int64) *diffGen {
-	return &diffGen{rng: rand.New(rand.NewSource(seed)), names: []string{"a", "b", "c"}, persistent: map[string]int32{}}
+	return &diffGen{rng: rand.New(rand.NewSource(seed)), names: []string{"a", "b", "c"}, persistent: map[string]int32{}, childWatched: map[string]bool{}}
 }
 
 func (g *diffGen) pick(n int) int { return g.rng.Intn(n) }
@@ -272,8 +275,15 @@ func (g *diffGen) next(i, n int) dop {
 		if g.chance(3) {
 			o.Mode = 2 // not a mode
 		}
-		if m, ok := g.persistent[fmt.Sprint(s, o.Path)]; !ok || m != addWatchPersistentRecursive {
-			g.persistent[fmt.Sprint(s, o.Path)] = o.Mode
+		key := fmt.Sprint(s, o.Path)
+		if o.Mode == addWatchPersistentRecursive && g.childWatched[key] {
+			o.Mode = addWatchPersistent
+		}
+		// A second addWatch with another mode replaces the first in 3.8.
+		if m, ok := g.persistent[key]; ok && o.Mode != 2 {
+			o.Mode = m
+		} else if o.Mode != 2 {
+			g.persistent[key] = o.Mode
 		}
 		return o
 	}
@@ -291,8 +301,12 @@ func (g *diffGen) next(i, n int) dop {
 // oneShot drops the watch flag of a read on a path where the session holds
 // an addWatch watch (see persistent).
 func (g *diffGen) oneShot(o dop) dop {
-	if _, ok := g.persistent[fmt.Sprint(o.S, o.Path)]; ok {
+	key := fmt.Sprint(o.S, o.Path)
+	if _, ok := g.persistent[key]; ok {
 		o.Watch = false
+	}
+	if o.Watch && strings.HasPrefix(o.Kind, "getChildren") {
+		g.childWatched[key] = true
 	}
 	return o
 }

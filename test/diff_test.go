@@ -31,7 +31,7 @@ var (
 )
 
 const (
-	diffCISeeds    = 40
+	diffCISeeds    = 250
 	diffDefaultOps = 150
 	// Shrinking stops after this many replays or this long, whichever first.
 	diffShrinkReplays = 200
