@@ -17,7 +17,7 @@ suite=kafka
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 jars=/usr/share/java
 
-for pkg in libzookeeper-java:zookeeper.jar libzookeeper-java:zookeeper-jute.jar; do
+for pkg in libzookeeper-java:zookeeper.jar libzookeeper-java:zookeeper-jute.jar libnetty-java:netty-resolver.jar libnetty-java:netty-codec.jar; do
 	if [ ! -f "$jars/${pkg#*:}" ]; then
 		echo "SKIP $suite: ${pkg%%:*} not installed"
 		exit 0
@@ -35,7 +35,9 @@ trap 'rm -rf "$work"' EXIT
 # zookeeper.jar's manifest names its dependencies (jute, slf4j-api, netty).
 logjar=$jars/slf4j-nop.jar
 [ "${KAFKA_LOG:-0}" = 1 ] && logjar=$jars/slf4j-simple.jar
-cp="$jars/zookeeper.jar:$jars/zookeeper-jute.jar:$logjar"
+# netty-resolver and netty-codec are missing from the manifests; the Netty
+# client socket needs them.
+cp="$jars/zookeeper.jar:$jars/zookeeper-jute.jar:$jars/netty-resolver.jar:$jars/netty-codec.jar:$logjar"
 
 summary() { echo "$suite: $(grep -c '^PASS ' "$work/out") passed, $(grep -c '^FAIL ' "$work/out") failed"; }
 

@@ -24,6 +24,8 @@ final class Ctx {
     final String root;
     /** What the case is doing now; failures and timeouts report it. */
     volatile String step = "starting";
+    /** Sessions use the Netty client socket instead of NIO. */
+    boolean netty;
     private final List<Zk> sessions = new ArrayList<>();
 
     Ctx(String connect, String root) {
@@ -43,7 +45,7 @@ final class Ctx {
 
     /** A new connected session, closed when the case ends. */
     Zk zk() throws Exception {
-        Zk c = new Zk(connect, SESSION_TIMEOUT_MS);
+        Zk c = new Zk(connect, SESSION_TIMEOUT_MS, netty);
         synchronized (sessions) {
             sessions.add(c);
         }

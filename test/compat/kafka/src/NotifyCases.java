@@ -30,6 +30,14 @@ final class NotifyCases {
                 "{\"version\":1,\"partitions\":[{\"topic\":\"t\",\"partition\":"));
         cases.put("setWatchesAfterReconnect", NotifyCases::setWatchesAfterReconnect);
         cases.put("pipelinedAsync", NotifyCases::pipelinedAsync);
+        cases.put("nettyPipelinedAsync", ctx -> {
+            ctx.netty = true;
+            pipelinedAsync(ctx);
+        });
+        cases.put("nettySetWatchesAfterReconnect", ctx -> {
+            ctx.netty = true;
+            setWatchesAfterReconnect(ctx);
+        });
     }
 
     /** Children of dir, read as Kafka does with getChildren2 (async, default watcher), sorted. */

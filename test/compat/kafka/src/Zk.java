@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.zookeeper.WatchedEvent;
 import org.apache.zookeeper.Watcher;
 import org.apache.zookeeper.ZooKeeper;
+import org.apache.zookeeper.client.ZKClientConfig;
 
 /**
  * A ZooKeeper session whose default watcher (the one Kafka's
@@ -25,7 +26,13 @@ final class Zk implements AutoCloseable {
     /** For each node event, how many times the session had connected when it came. */
     final Map<String, Integer> connectsAtEvent = new ConcurrentHashMap<>();
 
-    Zk(String connect, int sessionTimeoutMs) throws Exception {
+    Zk(String connect, int sessionTimeoutMs, boolean netty) throws Exception {
+        // Kafka uses the Netty socket for TLS and may for plain connections;
+        // it frames and batches writes differently from the NIO default.
+        ZKClientConfig cfg = new ZKClientConfig();
+        if (netty) {
+            cfg.setProperty(ZKClientConfig.ZOOKEEPER_CLIENT_CNXN_SOCKET, "org.apache.zookeeper.ClientCnxnSocketNetty");
+        }
         zk = new ZooKeeper(connect, sessionTimeoutMs, e -> {
             if (e.getType() == Watcher.Event.EventType.None) {
                 if (e.getState() == Watcher.Event.KeeperState.SyncConnected) {
@@ -36,7 +43,7 @@ final class Zk implements AutoCloseable {
                 connectsAtEvent.put(e.getType() + " " + e.getPath(), connects.get());
                 events.add(e);
             }
-        });
+        }, cfg);
     }
 
     /** Waits until the session reports want, skipping other states. */
