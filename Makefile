@@ -9,7 +9,7 @@ LDFLAGS  := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 RACE     ?= -race
 FUZZTIME ?= 10s
 
-.PHONY: all build run test lint fuzz clean
+.PHONY: all build run test test-go test-compat lint fuzz clean
 
 all: build
 
@@ -21,9 +21,24 @@ build:
 run: build
 	bin/zkraft server
 
+# Both halves run even when the first fails, so one CI run reports both.
 test:
+	@rc=0; \
+	$(MAKE) --no-print-directory test-go || rc=1; \
+	$(MAKE) --no-print-directory test-compat || rc=1; \
+	exit $$rc
+
+test-go:
 	$(GO) vet ./...
 	$(GO) test $(RACE) -timeout 20m ./...
+
+# Real clients from Debian packages (zkCli, kazoo, the C client, Curator,
+# ...) against zkraft, one fresh server per suite; see test/compat/README.md.
+# `make test-compat ZKRAFT_TARGET=zookeeper` runs them against Apache
+# ZooKeeper 3.8 instead, which must pass them too.
+ZKRAFT_TARGET ?= zkraft
+test-compat: build
+	ZKRAFT_TARGET=$(ZKRAFT_TARGET) ZKRAFT_BIN=$(CURDIR)/bin/zkraft test/compat/run.sh
 
 lint:
 	@files=$$(gofmt -l .); \
