@@ -316,7 +316,9 @@ func (s *diffSide) noteContainers(o dop, created []string) {
 		p := s.resolve(created[k])
 		// A path created anew is a container only if createContainer made it.
 		s.containers = slices.DeleteFunc(s.containers, func(c string) bool { return c == p })
-		if sub.Kind == "createContainer" {
+		// Alone, the op makes a container; in a multi, ZooKeeper rebuilds
+		// each create from its flags, so flags 4 does.
+		if (o.Kind != "multi" && sub.Kind == "createContainer") || (o.Kind == "multi" && sub.Flags == 4 && sub.Kind != "createTTL") {
 			s.containers = append(s.containers, p)
 		}
 		k++

@@ -129,6 +129,16 @@ func (g *diffGen) pick(n int) int { return g.rng.Intn(n) }
 
 func (g *diffGen) chance(pct int) bool { return g.rng.Intn(100) < pct }
 
+// readPath is path for a read: never "", which names the server's root,
+// whose stat and counts depend on every sequence run before.
+func (g *diffGen) readPath() string {
+	for {
+		if p := g.path(); p != "" {
+			return p
+		}
+	}
+}
+
 // path returns a path under the root: usually from the bounded space, at
 // times one created earlier (sequential names), the root itself or a bad one.
 func (g *diffGen) path() string {
@@ -240,11 +250,11 @@ func (g *diffGen) next(i, n int) dop {
 	case r < 40:
 		return g.writeOp(s, false)
 	case r < 50:
-		return g.oneShot(dop{S: s, Kind: []string{"exists", "getData"}[g.pick(2)], Path: g.path(), Watch: g.chance(60)})
+		return g.oneShot(dop{S: s, Kind: []string{"exists", "getData"}[g.pick(2)], Path: g.readPath(), Watch: g.chance(60)})
 	case r < 57:
-		return g.oneShot(dop{S: s, Kind: []string{"getChildren", "getChildren2"}[g.pick(2)], Path: g.path(), Watch: g.chance(60)})
+		return g.oneShot(dop{S: s, Kind: []string{"getChildren", "getChildren2"}[g.pick(2)], Path: g.readPath(), Watch: g.chance(60)})
 	case r < 61:
-		return dop{S: s, Kind: "getACL", Path: g.path()}
+		return dop{S: s, Kind: "getACL", Path: g.readPath()}
 	case r < 66:
 		return dop{S: s, Kind: "setACL", Path: g.path(), ACL: g.acl(), Version: g.version()}
 	case r < 74:
@@ -259,7 +269,7 @@ func (g *diffGen) next(i, n int) dop {
 	case r < 78:
 		o := dop{S: s, Kind: "multiRead"}
 		for k := g.pick(4); k >= 0; k-- {
-			o.Sub = append(o.Sub, dop{S: s, Kind: []string{"getData", "getChildren"}[g.pick(2)], Path: g.path()})
+			o.Sub = append(o.Sub, dop{S: s, Kind: []string{"getData", "getChildren"}[g.pick(2)], Path: g.readPath()})
 		}
 		return o
 	case r < 80:
@@ -267,7 +277,7 @@ func (g *diffGen) next(i, n int) dop {
 	case r < 83:
 		return dop{S: s, Kind: "getEphemerals", Path: []string{rootMark, rootMark + "/a", "/", rootMark + "/b/"}[g.pick(4)]}
 	case r < 86:
-		return dop{S: s, Kind: "getAllChildrenNumber", Path: g.path()}
+		return dop{S: s, Kind: "getAllChildrenNumber", Path: g.readPath()}
 	case r < 88:
 		return dop{S: s, Kind: "whoAmI"}
 	case r < 93:

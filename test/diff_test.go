@@ -111,6 +111,18 @@ func TestDifferential(t *testing.T) {
 			repro = diffReproducer(t, zkT, krT, seed, played, div)
 		}
 		t.Errorf("seed %d: %s\n%s", seed, div, repro)
+		// The servers' trees now differ outside this sequence's root (its
+		// sessions, the root's own stat): later sequences get fresh ones.
+		zkT.Stop()
+		krT.Stop()
+		if zkT, err = startZooKeeper(t); err != nil {
+			t.Fatalf("restarting Apache ZooKeeper: %v", err)
+		}
+		t.Cleanup(zkT.Stop)
+		if krT, err = startZkraft(t); err != nil {
+			t.Fatalf("restarting zkraft: %v", err)
+		}
+		t.Cleanup(krT.Stop)
 		if failed >= *diffMaxFail {
 			t.Errorf("stopping after %d diverging seeds", failed)
 			break
