@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/go-zookeeper/zk"
 )
 
 // diffSide is one server's half of a running sequence.
@@ -34,6 +36,11 @@ func newDiffSide(tg target, root string) (*diffSide, error) {
 		return nil, err
 	}
 	s.observer = obs
+	// The observer is super, so the final tree dump reads every node.
+	if code, err := obs.Auth("digest", []byte(superUser+":"+superPassword)); err != nil || code != errOK {
+		s.close()
+		return nil, fmt.Errorf("super auth on %s: %v %d", tg.Kind(), err, code)
+	}
 	rep, err := s.observer.callXid(s.observer.nextXid(), opCreate, (&enc{}).str(root).buf(nil).acls(diffACLs[0]).i32(0).b)
 	if err != nil || rep.Err != errOK {
 		s.close()
@@ -384,4 +391,54 @@ func (s *diffSide) events() ([diffSessions][]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// tree renders every node under the root, in path order, with its data, ACL
+// and Stat: the state both servers must have reached. It is read as super by
+// the observer, which sets no watches.
+func (s *diffSide) tree() ([]string, error) {
+	var out []string
+	var walk func(p string) error
+	walk = func(p string) error {
+		rep, err := s.observer.callXid(s.observer.nextXid(), opGetData, (&enc{}).str(p).boolean(false).b)
+		if err != nil {
+			return err
+		}
+		if rep.Err != errOK {
+			out = append(out, fmt.Sprintf("%s getData err=%d", s.path(p), rep.Err))
+			return nil
+		}
+		d := &dec{b: rep.Body}
+		data := d.buf()
+		line := fmt.Sprintf("%s data=%s stat=%s", s.path(p), fmtData(data), s.stat(d))
+		rep, err = s.observer.callXid(s.observer.nextXid(), opGetACL, (&enc{}).str(p).b)
+		if err != nil {
+			return err
+		}
+		if rep.Err == errOK {
+			line += fmt.Sprintf(" acl=%s", aclSet((&dec{b: rep.Body}).acls()))
+		}
+		out = append(out, line)
+		rep, err = s.observer.callXid(s.observer.nextXid(), opGetChildren, (&enc{}).str(p).boolean(false).b)
+		if err != nil {
+			return err
+		}
+		for _, c := range sorted((&dec{b: rep.Body}).strs()) {
+			if err := walk(p + "/" + c); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return out, walk(s.root)
+}
+
+// aclSet renders ACL entries sorted: the order of an expanded "auth" ACL is
+// a documented difference (diff_known_test.go).
+func aclSet(acl []zk.ACL) string {
+	v := make([]string, len(acl))
+	for i, a := range acl {
+		v[i] = fmt.Sprintf("%d:%s:%s", a.Perms, a.Scheme, a.ID)
+	}
+	return sortedJoin(v)
 }

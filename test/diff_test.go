@@ -42,13 +42,16 @@ const (
 type diffDivergence struct {
 	Op      int    // index of the op whose reply differs; -1 for events
 	What    string // the op
-	Session int    // for events
+	Session int    // for events; -1 when the final trees differ
 	ZK, KR  string // the two renderings
 }
 
 func (d *diffDivergence) String() string {
 	if d.Op >= 0 {
 		return fmt.Sprintf("reply of op %d (%s) differs:\n  zookeeper: %s\n  zkraft:    %s", d.Op, d.What, d.ZK, d.KR)
+	}
+	if d.Session < 0 {
+		return fmt.Sprintf("the final trees differ:\n  zookeeper:\n%s\n  zkraft:\n%s", d.ZK, d.KR)
 	}
 	return fmt.Sprintf("watch events of session s%d differ:\n  zookeeper:\n%s\n  zkraft:\n%s", d.Session, d.ZK, d.KR)
 }
@@ -202,8 +205,18 @@ func diffPlay(zkT, krT target, seed int64, ops []dop, gen *diffGen, n int, rec f
 			gen.learn(rz.Created)
 		}
 	}
-	var evz, evk [diffSessions][]string
+	// The final trees: every node, with data, ACL and Stat, as super. This
+	// also proves the closed session's ephemerals are gone on both.
+	var tz, tk []string
 	var ez, ek error
+	_ = both(func() error { tz, ez = zs.tree(); return nil }, func() error { tk, ek = ks.tree(); return nil })
+	if ez != nil || ek != nil {
+		return played, nil, fmt.Errorf("reading the final trees: %v / %v", ez, ek)
+	}
+	if a, b := strings.Join(tz, "\n"), strings.Join(tk, "\n"); a != b {
+		return played, &diffDivergence{Op: -1, Session: -1, ZK: indent(a), KR: indent(b)}, nil
+	}
+	var evz, evk [diffSessions][]string
 	_ = both(func() error { evz, ez = zs.events(); return nil }, func() error { evk, ek = ks.events(); return nil })
 	if ez != nil || ek != nil {
 		return played, nil, fmt.Errorf("collecting events: %v / %v", ez, ek)
