@@ -203,6 +203,10 @@ func (s *diffSide) runOp(i int, o dop) (diffResult, error) {
 	if rep.Err == errOK || o.Kind == "multi" || o.Kind == "multiRead" {
 		s.decodeBody(&b, &res, o, d)
 	}
+	if rep.Err != errOK && o.Kind != "multi" && o.Kind != "multiRead" && len(rep.Body) > 0 {
+		// ZooKeeper sends an error reply without a body.
+		fmt.Fprintf(&b, " body(%d bytes)", len(rep.Body))
+	}
 	if d.err == nil && len(d.b) > 0 && rep.Err == errOK {
 		fmt.Fprintf(&b, " TRAILING(%d bytes)", len(d.b))
 	}

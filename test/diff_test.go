@@ -31,8 +31,8 @@ var (
 )
 
 const (
-	diffCISeeds    = 250
-	diffDefaultOps = 150
+	diffCISeeds    = 300
+	diffDefaultOps = 200
 	// Shrinking stops after this many replays or this long, whichever first.
 	diffShrinkReplays = 200
 	diffShrinkTime    = 2 * time.Minute
