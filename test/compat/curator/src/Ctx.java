@@ -98,6 +98,19 @@ final class Ctx {
         }
     }
 
+    /**
+     * Children of path, empty when it does not exist: recipes make their
+     * parents containers, which the server may remove as soon as they are
+     * empty.
+     */
+    static List<String> children(CuratorFramework c, String path) throws Exception {
+        try {
+            return c.getChildren().forPath(path);
+        } catch (org.apache.zookeeper.KeeperException.NoNodeException e) {
+            return List.of();
+        }
+    }
+
     static void check(boolean ok, String msg) {
         if (!ok) {
             throw new AssertionError(msg);

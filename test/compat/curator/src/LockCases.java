@@ -61,9 +61,9 @@ final class LockCases {
         ctx.step = "b acquires after a released";
         Ctx.check(mb.acquire(5, SECONDS), "b could not acquire after a released it");
         Ctx.check(!ma.acquire(300, MILLISECONDS), "a acquired the lock b holds");
-        Ctx.checkEq(1, b.getChildren().forPath(p).size(), "lock nodes while b holds (timed-out waiters must remove theirs)");
+        Ctx.checkEq(1, Ctx.children(b, p).size(), "lock nodes while b holds (timed-out waiters must remove theirs)");
         mb.release();
-        Ctx.checkEq(0, b.getChildren().forPath(p).size(), "lock nodes after the last release");
+        Ctx.checkEq(0, Ctx.children(b, p).size(), "lock nodes after the last release");
 
         ctx.step = "four threads on two clients contend";
         AtomicInteger inside = new AtomicInteger();
@@ -130,7 +130,7 @@ final class LockCases {
         List<Lease> both = new ArrayList<>(s1.acquire(2, 5, SECONDS));
         Ctx.checkEq(2, both.size(), "leases granted to one acquire(2)");
         s1.returnAll(both);
-        Ctx.checkEq(0, s2.getParticipantNodes().size(), "lease nodes after all were returned");
+        Ctx.checkEq(0, Ctx.children(ctx.client(), p + "/leases").size(), "lease nodes after all were returned");
     }
 
     static void rwlock(Ctx ctx) throws Exception {
@@ -321,7 +321,7 @@ final class LockCases {
         Ctx.checkEq(want, seen, "items in the order put");
         ctx.await(() -> {
             try {
-                return b.getChildren().forPath(p).isEmpty();
+                return Ctx.children(b, p).isEmpty();
             } catch (Exception e) {
                 return false;
             }
