@@ -215,8 +215,10 @@ func (p *pendingWrites) push(session int64, w pendingWrite) {
 }
 
 // pop takes the pending write a result belongs to. Writes apply in proposal
-// order, so it is the head; heads that do not match were lost by raft (their
-// proposal failed) and are dropped.
+// order, so it is normally the head; heads before it were lost by raft
+// (their proposal failed) and are dropped. A result that matches no pending
+// write was proposed through another server (in an ensemble, an earlier
+// write of a session that has since moved here) and leaves the queue alone.
 func (p *pendingWrites) pop(session int64, cxid int32, op protocol.OpCode) (pendingWrite, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -224,16 +226,21 @@ func (p *pendingWrites) pop(session int64, cxid int32, op protocol.OpCode) (pend
 	if q == nil {
 		return pendingWrite{}, false
 	}
-	for q.head < len(q.q) {
-		w := q.q[q.head]
-		q.q[q.head] = pendingWrite{}
-		q.head++
-		if w.xid == cxid && w.op == op {
-			return w, true
-		}
-		w.c.endWrite()
+	k := q.head
+	for k < len(q.q) && (q.q[k].xid != cxid || q.q[k].op != op) {
+		k++
 	}
-	return pendingWrite{}, false
+	if k == len(q.q) {
+		return pendingWrite{}, false
+	}
+	for ; q.head < k; q.head++ {
+		q.q[q.head].c.endWrite()
+		q.q[q.head] = pendingWrite{}
+	}
+	w := q.q[k]
+	q.q[k] = pendingWrite{}
+	q.head++
+	return w, true
 }
 
 func (p *pendingWrites) drop(session int64) {

@@ -30,7 +30,11 @@ func TestMain(m *testing.M) {
 		log.Fatal(err)
 	}
 	binary = filepath.Join(dir, "zkraft")
-	build := exec.Command("go", "build", "-o", binary, "github.com/zkraft/zkraft/cmd/zkraft")
+	args := []string{"build", "-o", binary}
+	if os.Getenv("ZKRAFT_RACE") == "1" {
+		args = append(args, "-race") // the servers report data races in their logs
+	}
+	build := exec.Command("go", append(args, "github.com/zkraft/zkraft/cmd/zkraft")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		os.RemoveAll(dir)
@@ -84,6 +88,7 @@ func newEnsemble(t *testing.T, n int, extra string) *ensemble {
 	t.Helper()
 	ports := freePorts(t, 3*n)
 	e := &ensemble{t: t}
+	defer t.Cleanup(e.checkLogs) // after every process is stopped
 	var lines strings.Builder
 	for i := range n {
 		m := &member{id: i + 1, dir: t.TempDir(), clientPort: ports[3*i], quorumPort: ports[3*i+1], elec: ports[3*i+2]}
@@ -208,33 +213,37 @@ func (e *ensemble) modes() map[int]string {
 	return out
 }
 
+// currentLeader is the id of the one running member that reports Mode
+// leader while every other running member follows; 0 if there is none.
+func (e *ensemble) currentLeader() int {
+	leader := 0
+	for id, mode := range e.modes() {
+		switch mode {
+		case "leader":
+			if leader != 0 {
+				return 0
+			}
+			leader = id
+		case "follower", "observer":
+		default:
+			return 0
+		}
+	}
+	return leader
+}
+
 // waitLeader waits until exactly one running member reports Mode leader and
 // every other running member follower, and returns the leader's id.
 func (e *ensemble) waitLeader(timeout time.Duration) int {
 	e.t.Helper()
 	deadline := time.Now().Add(timeout)
-	var last map[int]string
 	for time.Now().Before(deadline) {
-		last = e.modes()
-		leader, ok := 0, true
-		for id, mode := range last {
-			switch mode {
-			case "leader":
-				if leader != 0 {
-					ok = false
-				}
-				leader = id
-			case "follower", "observer":
-			default:
-				ok = false
-			}
-		}
-		if ok && leader != 0 {
-			return leader
+		if id := e.currentLeader(); id != 0 {
+			return id
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
-	e.t.Fatalf("no single leader within %v; modes %v", timeout, last)
+	e.t.Fatalf("no single leader within %v; modes %v", timeout, e.modes())
 	return 0
 }
 
@@ -263,6 +272,19 @@ func (e *ensemble) connect(ids ...int) *zk.Conn {
 			}
 		case <-deadline:
 			e.t.Fatalf("no session with %v within 20s", addrs)
+		}
+	}
+}
+
+// checkLogs fails the test when a server log reports a data race (with
+// ZKRAFT_RACE=1) or a panic.
+func (e *ensemble) checkLogs() {
+	for _, m := range e.members {
+		b, _ := os.ReadFile(filepath.Join(m.dir, "server.log"))
+		for _, bad := range []string{"WARNING: DATA RACE", "panic:"} {
+			if i := strings.Index(string(b), bad); i >= 0 {
+				e.t.Errorf("member %d log has %q:\n%s", m.id, bad, b[i:min(len(b), i+4000)])
+			}
 		}
 	}
 }

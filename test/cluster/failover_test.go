@@ -1,0 +1,149 @@
+package cluster
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+)
+
+// writer creates /w/<name>-<i> for i = 0, 1, ... until stopped, through a
+// client that knows every member, and remembers what was acknowledged.
+type writer struct {
+	name  string
+	c     *zk.Conn
+	acked []string
+	errs  map[string]int
+}
+
+func (w *writer) run(stop *atomic.Bool, wg *sync.WaitGroup) {
+	defer wg.Done()
+	w.errs = map[string]int{}
+	for i := 0; !stop.Load(); {
+		p := fmt.Sprintf("/w/%s-%06d", w.name, i)
+		_, err := w.c.Create(p, nil, 0, zk.WorldACL(zk.PermAll))
+		switch {
+		case err == nil:
+			w.acked = append(w.acked, p)
+			i++
+		case errors.Is(err, zk.ErrNodeExists):
+			// An earlier attempt applied although its answer was lost.
+			i++
+		default:
+			w.errs[err.Error()]++
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+}
+
+// TestLeaderKill: the leader is killed with SIGKILL while clients write
+// through every member. A new leader is elected and writes are accepted
+// again within a few seconds (under the default tickTime of 2s); no
+// acknowledged write is lost, on the survivors nor on the killed member
+// once it restarts and rejoins.
+func TestLeaderKill(t *testing.T) {
+	e, leader := started(t)
+	fs := followers(leader)
+	setup := e.connect(fs[0])
+	if _, err := setup.Create("/w", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+
+	var stop atomic.Bool
+	var wg sync.WaitGroup
+	var writers []*writer
+	for i, first := range []int{leader, fs[0], fs[1]} {
+		// Each writer starts on a different member and may move.
+		order := []int{first}
+		for id := 1; id <= 3; id++ {
+			if id != first {
+				order = append(order, id)
+			}
+		}
+		w := &writer{name: fmt.Sprint("c", i), c: e.connect(order...)}
+		writers = append(writers, w)
+		wg.Add(1)
+		go w.run(&stop, &wg)
+	}
+	// A probe bound to one follower measures when writes are accepted again.
+	probe := e.connect(fs[0])
+	time.Sleep(time.Second)
+
+	killed := time.Now()
+	e.kill(leader)
+
+	elected := make(chan string, 1)
+	go func() {
+		for time.Since(killed) < 20*time.Second {
+			if id := e.currentLeader(); id != 0 {
+				elected <- fmt.Sprintf("member %d leads %v after the kill", id, time.Since(killed).Round(time.Millisecond))
+				return
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		elected <- "no new leader within 20s"
+	}()
+	var accepted time.Duration
+	for n := 0; ; n++ {
+		if _, err := probe.Create(fmt.Sprintf("/probe-%d", n), nil, 0, zk.WorldACL(zk.PermAll)); err == nil {
+			accepted = time.Since(killed)
+			break
+		}
+		if time.Since(killed) > 30*time.Second {
+			t.Fatal("no write accepted within 30s of the leader's kill")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	t.Logf("FAILOVER: first write through a follower accepted %v after SIGKILL of the leader (member %d)",
+		accepted.Round(time.Millisecond), leader)
+	t.Log(<-elected)
+	if accepted > 8*time.Second {
+		t.Errorf("writes resumed only after %v", accepted)
+	}
+	time.Sleep(time.Second) // writers go on through the new leader
+	stop.Store(true)
+	wg.Wait()
+
+	var acked []string
+	for _, w := range writers {
+		acked = append(acked, w.acked...)
+		t.Logf("writer %s: %d acknowledged, errors %v", w.name, len(w.acked), w.errs)
+	}
+	sort.Strings(acked)
+	checkAll := func(id int) {
+		c := e.connect(id)
+		if _, err := c.Sync("/w"); err != nil {
+			t.Fatalf("sync on %d: %v", id, err)
+		}
+		kids, _, err := c.Children("/w")
+		if err != nil {
+			t.Fatal(err)
+		}
+		have := make(map[string]bool, len(kids))
+		for _, k := range kids {
+			have["/w/"+k] = true
+		}
+		lost := 0
+		for _, p := range acked {
+			if !have[p] {
+				lost++
+			}
+		}
+		t.Logf("member %d: %d znodes under /w, %d acknowledged, %d lost", id, len(kids), len(acked), lost)
+		if lost > 0 {
+			t.Errorf("member %d lost %d acknowledged writes", id, lost)
+		}
+	}
+	for _, id := range fs {
+		checkAll(id)
+	}
+
+	e.start(leader)
+	e.waitLeader(20 * time.Second)
+	checkAll(leader)
+}
