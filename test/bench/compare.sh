@@ -6,12 +6,12 @@
 # Usage: test/bench/compare.sh            (from the repository root)
 #
 # Environment (defaults in brackets):
-#   TOPOLOGY   standalone | ensemble [standalone]. "ensemble" (3 servers each)
-#              needs zkraft ensembles; start_ensemble below is where it goes.
+#   TOPOLOGY   standalone | ensemble [standalone]. ensemble: 3 servers of each
+#              kind on loopback, the connect string lists all three.
 #   WORKLOADS  [create set get mixed]      CLIENTS   [1 8 32]
 #   RUNS       runs per cell, median taken [3]
 #   DURATION   measured time per run [10s] WARMUP    [2s]
-#   ZKRAFT     zkraft binary [bin/zkraft, built with `make build` if missing]
+#   ZKRAFT     zkraft binary [built from this checkout into the temp dir]
 #   ZK_CP      ZooKeeper class path [/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar]
 #   ZK_HEAP    ZooKeeper -Xmx [1000m]
 #   RESULTS    directory to keep every run's JSON in [a temp dir, removed]
@@ -31,7 +31,7 @@ CLIENTS=${CLIENTS:-1 8 32}
 RUNS=${RUNS:-3}
 DURATION=${DURATION:-10s}
 WARMUP=${WARMUP:-2s}
-ZKRAFT=${ZKRAFT:-bin/zkraft}
+ZKRAFT=${ZKRAFT:-}
 ZK_CP=${ZK_CP:-/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar}
 ZK_HEAP=${ZK_HEAP:-1000m}
 
@@ -58,18 +58,27 @@ trap 'exit 130' INT TERM
 
 log() { echo "compare: $*" >&2; }
 
-free_port() {
-	python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+# free_ports N: N distinct loopback ports nobody listens on right now (all
+# held open together, so none repeats).
+free_ports() {
+	python3 -c '
+import socket, sys
+socks = [socket.socket() for _ in range(int(sys.argv[1]))]
+for s in socks:
+    s.bind(("127.0.0.1", 0))
+print(" ".join(str(s.getsockname()[1]) for s in socks))
+' "$1"
 }
 
-# wait_ready PORT PID NAME: poll the srvr four-letter word until the server
-# answers, or fail when the process died or 60 s passed.
+# wait_ready PORT PID DIR: poll the srvr four-letter word until the server
+# answers with its Mode (a member without a quorum answers without one), or
+# fail when the process died or 120 s passed.
 wait_ready() {
-	local port=$1 pid=$2 name=$3 out
-	for _ in $(seq 600); do
+	local port=$1 pid=$2 dir=$3 out
+	for _ in $(seq 1200); do
 		if ! kill -0 "$pid" 2>/dev/null; then
-			log "$name (pid $pid) exited during startup; its log:"
-			cat "$WORK/$name.log" >&2 || true
+			log "server in $dir (pid $pid) exited during startup; its log:"
+			cat "$dir/server.log" >&2 || true
 			return 1
 		fi
 		if out=$( (exec 3<>"/dev/tcp/127.0.0.1/$port" && echo srvr >&3 && cat <&3) 2>/dev/null) &&
@@ -78,7 +87,7 @@ wait_ready() {
 		fi
 		sleep 0.1
 	done
-	log "$name did not answer srvr on port $port within 60 s"
+	log "server in $dir did not answer srvr with a Mode on port $port within 120 s"
 	return 1
 }
 
@@ -97,34 +106,61 @@ admin.enableServer=false
 CFG
 }
 
-# start_standalone NAME: starts one server of kind NAME (zkraft or zookeeper)
-# and prints its connect string.
-start_standalone() {
-	local name=$1 dir="$WORK/$1" port pid
-	port=$(free_port)
-	write_cfg "$dir" "$port"
+# launch NAME DIR: starts server kind NAME (zkraft or zookeeper) on
+# DIR/zoo.cfg, logging to DIR/server.log, and sets LAUNCHED to its PID.
+launch() {
+	local name=$1 dir=$2
 	case $name in
 	zkraft)
-		"$ZKRAFT" server --config "$dir/zoo.cfg" --log-level warn >"$WORK/$name.log" 2>&1 &
-		pid=$!
+		"$ZKRAFT" server --config "$dir/zoo.cfg" --log-level warn >"$dir/server.log" 2>&1 &
 		;;
 	zookeeper)
+		# ZooKeeperServerMain ignores server.N lines; an ensemble member
+		# needs QuorumPeerMain (zkServer.sh picks the same way).
+		local main=org.apache.zookeeper.server.ZooKeeperServerMain
+		[[ $TOPOLOGY == ensemble ]] && main=org.apache.zookeeper.server.quorum.QuorumPeerMain
 		java -Xmx"$ZK_HEAP" -cp "$ZK_CP" -Dorg.slf4j.simpleLogger.defaultLogLevel=warn \
-			org.apache.zookeeper.server.ZooKeeperServerMain "$dir/zoo.cfg" >"$WORK/$name.log" 2>&1 &
-		pid=$!
+			"$main" "$dir/zoo.cfg" >"$dir/server.log" 2>&1 &
 		;;
 	esac
-	PIDS+=("$pid")
-	wait_ready "$port" "$pid" "$name"
+	LAUNCHED=$!
+	PIDS+=("$LAUNCHED")
+}
+
+# start_standalone NAME: one server of kind NAME; prints its connect string.
+start_standalone() {
+	local name=$1 dir="$WORK/$1" port
+	port=$(free_ports 1)
+	write_cfg "$dir" "$port"
+	launch "$name" "$dir"
+	wait_ready "$port" "$LAUNCHED" "$dir"
 	echo "127.0.0.1:$port"
 }
 
-# start_ensemble NAME: three servers of kind NAME on loopback ports, printing
-# the connect string of all three. zkraft has no ensembles yet; when it does,
-# write three zoo.cfg files with server.1..3 lines and a myid each here.
+# start_ensemble NAME: three servers of kind NAME, each with the same
+# server.1..3 lines (quorum and election ports on loopback) and its myid, as
+# a ZooKeeper deployment has them; prints the connect string of all three.
+# Clients pick one of the three at random, as with any ZooKeeper ensemble.
 start_ensemble() {
-	log "TOPOLOGY=ensemble needs zkraft ensembles, which do not exist yet"
-	return 2
+	local name=$1 i dir members="" connect="" ports
+	local -a pid
+	read -r -a ports <<<"$(free_ports 9)"
+	for i in 1 2 3; do
+		members+="server.$i=127.0.0.1:${ports[3 * i - 3]}:${ports[3 * i - 2]};127.0.0.1:${ports[3 * i - 1]}"$'\n'
+	done
+	for i in 1 2 3; do
+		dir="$WORK/$name-$i"
+		write_cfg "$dir" "${ports[3 * i - 1]}"
+		printf 'initLimit=10\nsyncLimit=5\n%s' "$members" >>"$dir/zoo.cfg"
+		echo "$i" >"$dir/data/myid"
+		launch "$name" "$dir"
+		pid[i]=$LAUNCHED
+		connect+="${connect:+,}127.0.0.1:${ports[3 * i - 1]}"
+	done
+	for i in 1 2 3; do
+		wait_ready "${ports[3 * i - 1]}" "${pid[i]}" "$WORK/$name-$i"
+	done
+	echo "$connect"
 }
 
 start() {
@@ -162,16 +198,21 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 
 # start_servers starts both servers and sets ZKRAFT_ADDR and ZK_ADDR.
 start_servers() {
-	if [[ ! -x $ZKRAFT ]]; then
+	if [[ -z $ZKRAFT ]]; then
+		# Its own binary: bin/zkraft may be rebuilt by someone else mid-run.
+		ZKRAFT="$WORK/zkraft"
 		log "building $ZKRAFT"
-		make build >&2
+		go build -ldflags "-X main.commit=$(git rev-parse --short=12 HEAD)$(git diff --quiet HEAD -- . || echo -dirty)" -o "$ZKRAFT" ./cmd/zkraft
 	fi
+	"$ZKRAFT" version | tr '\n' ' ' >"$RESULTS/zkraft-version"
 	# Not $(start ...): a command substitution is a subshell, where PIDS+= would
 	# be lost. start writes the connect string to a file instead.
 	start zkraft >"$WORK/zkraft.addr"
 	ZKRAFT_ADDR=$(cat "$WORK/zkraft.addr")
 	start zookeeper >"$WORK/zookeeper.addr"
 	ZK_ADDR=$(cat "$WORK/zookeeper.addr")
+	local first=${ZK_ADDR%%,*}
+	(exec 3<>"/dev/tcp/${first%:*}/${first##*:}" && echo srvr >&3 && head -1 <&3) >"$RESULTS/zookeeper-version" 2>/dev/null || true
 	cut -d' ' -f1-3 /proc/loadavg >"$RESULTS/load-before"
 	log "zkraft at $ZKRAFT_ADDR, ZooKeeper at $ZK_ADDR ($TOPOLOGY); $RUNS run(s) of $DURATION after $WARMUP warmup"
 }
@@ -200,6 +241,7 @@ report() {
 	local w c zo ko zp kp
 	echo
 	echo "Median of $RUNS run(s) of $DURATION (after $WARMUP warmup), $TOPOLOGY, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)."
+	echo "zkraft: $(cat "$RESULTS/zkraft-version" 2>/dev/null || echo unknown); $(cat "$RESULTS/zookeeper-version" 2>/dev/null || echo "ZooKeeper version unknown")."
 	echo "Load average (1/5/15 min) before: $(cat "$RESULTS/load-before" 2>/dev/null || echo unknown), after: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo "ops/s ratio > 1 and p99 ratio < 1 favour zkraft."
 	echo
