@@ -34,13 +34,18 @@ COMPAT_SUPER_DIGEST="super:g9oN2HttPfn8MMWJZ2r45Np/LIA="
 # slf4j-simple gives the server a log we can show when it fails to start.
 COMPAT_ZK_CLASSPATH="/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar"
 
-# compat_free_port prints a loopback port nothing listens on. There is a
-# window until the server binds it; ports are drawn at random to keep two
-# runs from picking the same one.
+# compat_free_port prints a loopback port nothing listens on. Ports come
+# from below the kernel's ephemeral range, where outgoing connections take
+# their local ports (nothing listens there, yet binding fails), and are
+# drawn at random to keep parallel runs apart. There is a window until the
+# server binds the port: run.sh retries a start that fails.
 compat_free_port() {
-	local i p
+	local i p low=32768 span
+	read -r low _ </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || low=32768
+	span=$((low - 10000))
+	[ "$span" -gt 1000 ] || span=20000
 	for i in $(seq 1 200); do
-		p=$((20000 + RANDOM % 40000))
+		p=$((10000 + (RANDOM * 32768 + RANDOM) % span))
 		if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
 			echo "$p"
 			return 0

@@ -96,11 +96,21 @@ run_suite() {
 	local name=$1 d="$tmp/$1" start rc
 	mkdir -p "$d/scratch"
 	start=$(date +%s)
-	if ! compat_server_init "$d/server" 2>"$d/stderr" ||
-		! compat_server_start "$d/server" 2>>"$d/stderr"; then
+	# A new port on each try: another process may take the free port
+	# before the server binds it.
+	local try started=0
+	for try in 1 2 3; do
+		rm -rf "$d/server"
+		if compat_server_init "$d/server" 2>"$d/stderr" &&
+			compat_server_start "$d/server" 2>>"$d/stderr"; then
+			started=1
+			break
+		fi
+	done
+	if [ $started -eq 0 ]; then
 		echo "FAIL $name/server: could not start $ZK_TARGET: $(tr '\n' ' ' <"$d/stderr" | cut -c1-400)" >"$d/out"
-		echo 1 >"$d/rc"
 		echo 0 >"$d/secs"
+		echo 1 >"$d/rc.tmp" && mv "$d/rc.tmp" "$d/rc" # last, whole: the main loop waits for rc
 		return
 	fi
 	# timeout runs the suite in a process group of its own and signals the
@@ -121,9 +131,9 @@ run_suite() {
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		echo "FAIL $name/timeout: still running after ${suite_timeout}s, stopped" >>"$d/out"
 	fi
-	echo $rc >"$d/rc"
-	echo $(($(date +%s) - start)) >"$d/secs"
 	compat_server_stop "$d/server"
+	echo $(($(date +%s) - start)) >"$d/secs"
+	echo $rc >"$d/rc.tmp" && mv "$d/rc.tmp" "$d/rc" # last, whole: the main loop waits for rc
 }
 
 # Suites run COMPAT_JOBS at a time; each one's output is printed whole when

@@ -15,6 +15,7 @@ import traceback
 from kazoo.client import KazooClient, KazooState
 from kazoo.exceptions import (
     BadVersionError,
+    ConnectionLoss,
     NoAuthError,
     NodeExistsError,
     NoNodeError,
@@ -466,6 +467,115 @@ def case_transaction(root):
     tx.delete(root + "/t/new")
     results = tx.commit()
     eq([type(r) for r in results], [RolledBackError, NoNodeError], "second delete of the same node")
+
+
+def case_tree_cache(root):
+    from kazoo.recipe.cache import TreeCache, TreeEvent
+    a, b = client(), client()
+    b.ensure_path(root + "/tree/x")
+    b.create(root + "/tree/x/leaf", b"l0")
+    cache = TreeCache(a, root + "/tree")
+    events = []
+    lock = threading.Lock()
+
+    def listener(ev):
+        with lock:
+            events.append((ev.event_type, ev.event_data.path if ev.event_data else None))
+
+    cache.listen(listener)
+    cache.start()
+    try:
+        initialized = lambda: any(t == TreeEvent.INITIALIZED for t, _ in list(events))
+        wait_until(initialized, "TreeCache to initialize")
+        eq(sorted(cache.get_children(root + "/tree/x") or []), ["leaf"], "cached children")
+        eq(cache.get_data(root + "/tree/x/leaf").data, b"l0", "cached data")
+        b.set(root + "/tree/x/leaf", b"l1")
+        wait_until(lambda: cache.get_data(root + "/tree/x/leaf").data == b"l1", "cache to see the new data")
+        b.create(root + "/tree/y/deep", b"d", makepath=True)
+        wait_until(lambda: cache.get_data(root + "/tree/y/deep") is not None, "cache to see a new subtree")
+        b.delete(root + "/tree/x", recursive=True)
+        wait_until(lambda: cache.get_data(root + "/tree/x") is None, "cache to drop a deleted subtree")
+        kinds = set(t for t, _ in list(events))
+        for k in (TreeEvent.NODE_ADDED, TreeEvent.NODE_UPDATED, TreeEvent.NODE_REMOVED):
+            check(k in kinds, "TreeCache event type %d seen (%r)" % (k, sorted(kinds)))
+    finally:
+        cache.close()
+
+
+def case_set_partitioner(root):
+    from kazoo.recipe.partitioner import PartitionState
+    a, b = client(), client()
+    items = ["p%d" % i for i in range(6)]
+    pa = a.SetPartitioner(root + "/part", set=items, identifier="a", time_boundary=0.3)
+    pb = b.SetPartitioner(root + "/part", set=items, identifier="b", time_boundary=0.3)
+
+    def settle(p):
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if p.release:
+                p.release_set()
+            elif p.allocating:
+                p.wait_for_acquire(timeout=1)
+            elif p.acquired:
+                return
+            elif p.failed:
+                raise AssertionError("partitioner failed")
+            time.sleep(0.05)
+        raise AssertionError("partitioner did not settle (state %s)" % p.state)
+
+    ha, hb = background(settle, pa), background(settle, pb)
+    ha.result(20), hb.result(20)
+    # Both may have settled before seeing each other; settle again until
+    # the split is stable.
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        settle(pa)
+        settle(pb)
+        if pa.acquired and pb.acquired and len(list(pa)) + len(list(pb)) == 6 and list(pa) and list(pb):
+            break
+        time.sleep(0.1)
+    ga, gb = sorted(pa), sorted(pb)
+    eq(sorted(ga + gb), items, "every item held exactly once (a=%r b=%r)" % (ga, gb))
+    eq((len(ga), len(gb)), (3, 3), "an even split")
+    pa.finish()
+    pb.finish()
+    eq((pa.state, pb.state), (PartitionState.FAILURE, PartitionState.FAILURE), "finished partitioners")
+
+
+def case_lease(root):
+    import datetime
+    a, b = client(), client()
+    la = a.NonBlockingLease(root + "/lease", datetime.timedelta(seconds=30), identifier="a")
+    check(bool(la), "a gets the free lease")
+    lb = b.NonBlockingLease(root + "/lease", datetime.timedelta(seconds=30), identifier="b")
+    check(not lb, "b gets a lease a holds")
+    again = a.NonBlockingLease(root + "/lease", datetime.timedelta(seconds=30), identifier="a")
+    check(bool(again), "a renews its own lease")
+    counted = a.MultiNonBlockingLease(2, root + "/multi", datetime.timedelta(seconds=30), identifier="a")
+    check(bool(counted), "first of two leases")
+    check(bool(b.MultiNonBlockingLease(2, root + "/multi", datetime.timedelta(seconds=30), identifier="b")), "second")
+    c = client()
+    check(not c.MultiNonBlockingLease(2, root + "/multi", datetime.timedelta(seconds=30), identifier="c"), "third of two")
+
+
+def case_read_only_and_limits(root):
+    """A read-only capable client connects to a read-write server; a request
+    over jute.maxbuffer costs the connection, not the session."""
+    r = client(read_only=True)
+    eq(r.command(b"isro"), "rw", "isro")
+    r.create(root + "/big", b"x" * (1024 * 1024 - 200))
+    eq(r.get(root + "/big")[1].data_length, 1024 * 1024 - 200, "just under 1 MiB stored")
+    states = _states(r)
+    session = r.client_id[0]
+    try:
+        r.set(root + "/big", b"y" * (1024 * 1024))
+        raise AssertionError("a request over jute.maxbuffer succeeded")
+    except ConnectionLoss:
+        pass
+    wait_until(lambda: r.connected, "reconnect after the oversized request")
+    eq(r.client_id[0], session, "same session after the dropped connection")
+    check(KazooState.LOST not in states, "session lost")
+    eq(r.get(root + "/big")[0][:1], b"x", "the oversized write was not applied")
 
 
 def _states(c):
