@@ -73,6 +73,10 @@ func TestLeaderKill(t *testing.T) {
 	// A probe bound to one follower measures when writes are accepted again.
 	probe := e.connect(fs[0])
 	time.Sleep(time.Second)
+	sessions := map[string]int64{}
+	for _, w := range writers {
+		sessions[w.name] = w.c.SessionID()
+	}
 
 	killed := time.Now()
 	e.kill(leader)
@@ -113,6 +117,16 @@ func TestLeaderKill(t *testing.T) {
 	for _, w := range writers {
 		acked = append(acked, w.acked...)
 		t.Logf("writer %s: %d acknowledged, errors %v", w.name, len(w.acked), w.errs)
+		// The new leader gave every session a fresh timeout: none expired
+		// (go-zookeeper would have made a new session).
+		if id := w.c.SessionID(); id != sessions[w.name] {
+			t.Errorf("writer %s: session 0x%x replaced by 0x%x across the failover", w.name, sessions[w.name], id)
+		}
+		for msg := range w.errs {
+			if msg != zk.ErrConnectionClosed.Error() && msg != zk.ErrNoServer.Error() {
+				t.Errorf("writer %s got %q; only connection losses are expected", w.name, msg)
+			}
+		}
 	}
 	sort.Strings(acked)
 	checkAll := func(id int) {

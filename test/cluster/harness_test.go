@@ -306,3 +306,26 @@ func (e *ensemble) dumpLogs() {
 type quiet struct{}
 
 func (quiet) Printf(string, ...any) {}
+
+// setObserver marks member id as an observer in every member's zoo.cfg.
+// Call it before starting anything.
+func (e *ensemble) setObserver(id int) {
+	e.t.Helper()
+	m := e.members[id-1]
+	old := fmt.Sprintf("server.%d=127.0.0.1:%d:%d;", m.id, m.quorumPort, m.elec)
+	repl := fmt.Sprintf("server.%d=127.0.0.1:%d:%d:observer;", m.id, m.quorumPort, m.elec)
+	for _, x := range e.members {
+		p := filepath.Join(x.dir, "zoo.cfg")
+		b, err := os.ReadFile(p)
+		if err != nil {
+			e.t.Fatal(err)
+		}
+		s := strings.Replace(string(b), old, repl, 1)
+		if s == string(b) {
+			e.t.Fatalf("no line %q in %s", old, p)
+		}
+		if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+			e.t.Fatal(err)
+		}
+	}
+}
