@@ -3,6 +3,8 @@ package cluster
 import (
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -160,4 +162,54 @@ func TestLeaderKill(t *testing.T) {
 	e.start(leader)
 	e.waitLeader(20 * time.Second)
 	checkAll(leader)
+}
+
+// TestFollowerRestarts: a follower stopped gracefully and one killed and
+// restarted with an empty dataDir (only myid kept) both catch up with writes
+// made while they were down.
+func TestFollowerRestarts(t *testing.T) {
+	e, leader := started(t)
+	fs := followers(leader)
+	c := e.connect(leader)
+	create := func(prefix string, n int) {
+		for i := range n {
+			if _, err := c.Create(fmt.Sprintf("/%s-%03d", prefix, i), nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	create("before", 50)
+
+	e.stop(fs[0])
+	create("during-stop", 50)
+	e.start(fs[0])
+
+	e.kill(fs[1])
+	data := filepath.Join(e.members[fs[1]-1].dir, "data")
+	if err := os.RemoveAll(data); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintln(fs[1])), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	create("during-wipe", 50)
+	e.start(fs[1])
+	e.waitLeader(20 * time.Second)
+
+	for _, id := range fs {
+		o := e.connect(id)
+		if _, err := o.Sync("/"); err != nil {
+			t.Fatalf("sync on %d: %v", id, err)
+		}
+		kids, _, err := o.Children("/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(kids) != 151 { // 150 + /zookeeper
+			t.Fatalf("member %d has %d children of /, want 151", id, len(kids))
+		}
+	}
 }
