@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.TreeSet;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.stream.Collectors;
 
 import org.apache.curator.framework.CuratorFramework;
 import org.apache.curator.framework.api.CuratorEvent;
@@ -17,12 +18,19 @@ import org.apache.curator.framework.api.CuratorEventType;
 import org.apache.curator.framework.api.CuratorWatcher;
 import org.apache.curator.framework.api.transaction.CuratorTransactionResult;
 import org.apache.curator.framework.api.transaction.OperationType;
+import org.apache.curator.framework.recipes.cache.CuratorCache;
+import org.apache.curator.framework.recipes.cache.CuratorCacheListener;
+import org.apache.curator.framework.recipes.cache.NodeCache;
+import org.apache.curator.framework.recipes.cache.PathChildrenCache;
 import org.apache.curator.framework.recipes.nodes.PersistentNode;
 import org.apache.curator.framework.state.ConnectionState;
 import org.apache.zookeeper.CreateMode;
 import org.apache.zookeeper.KeeperException;
+import org.apache.zookeeper.Op;
 import org.apache.zookeeper.OpResult;
 import org.apache.zookeeper.Watcher;
+import org.apache.zookeeper.ZooDefs;
+import org.apache.zookeeper.ZooKeeper;
 import org.apache.zookeeper.data.Stat;
 
 /** Session loss, transactions, a Dubbo-style registry and the EnsembleTracker. */
@@ -35,6 +43,7 @@ final class SessionCases {
         cases.put("transaction", SessionCases::transaction);
         cases.put("dubboRegistry", SessionCases::dubboRegistry);
         cases.put("ensembleTracker", SessionCases::ensembleTracker);
+        cases.put("cachesAfterReconnect", SessionCases::cachesAfterReconnect);
     }
 
     static byte[] b(String s) {
@@ -224,6 +233,78 @@ final class SessionCases {
             }
         }, "empty container " + base + "/consumers removed by the server");
         Ctx.check(p1.checkExists().forPath(providers) != null, "persistent providers node was removed");
+    }
+
+    /**
+     * The caches' watches survive a reconnect to the same session: the
+     * client re-sends them (SetWatches2 for CuratorCache's persistent
+     * recursive watch, SetWatches for the others), the caches catch up on
+     * what changed while it was away, and later changes keep coming.
+     *
+     * CuratorCache runs on a session of its own: Apache ZooKeeper 3.8.0
+     * keeps one watch mode per session and path (ZOOKEEPER-4466, fixed in
+     * 3.9), so a persistent recursive watch and a standard watch on the same
+     * path of one session lose the recursive one once re-sent together.
+     */
+    static void cachesAfterReconnect(Ctx ctx) throws Exception {
+        CuratorFramework a = ctx.client();
+        CuratorFramework a2 = ctx.client();
+        CuratorFramework w = ctx.client();
+        BlockingQueue<ConnectionState> states = states(a);
+        BlockingQueue<ConnectionState> states2 = states(a2);
+        String p = ctx.path("rc");
+        w.create().creatingParentsIfNeeded().forPath(p, b("0"));
+        w.create().forPath(p + "/old", b("o"));
+
+        CuratorCache cc = ctx.closeLater(CuratorCache.build(a, p));
+        BlockingQueue<String> ccq = new LinkedBlockingQueue<>();
+        cc.listenable().addListener(CuratorCacheListener.builder()
+                .forCreates(n -> ccq.add("create " + n.getPath()))
+                .forChanges((o, n) -> ccq.add("change " + n.getPath() + " " + new String(n.getData(), StandardCharsets.UTF_8)))
+                .forDeletes(o -> ccq.add("delete " + o.getPath()))
+                .build());
+        PathChildrenCache pcc = ctx.closeLater(new PathChildrenCache(a2, p, true));
+        NodeCache nc = ctx.closeLater(new NodeCache(a2, p));
+        cc.start();
+        pcc.start(PathChildrenCache.StartMode.BUILD_INITIAL_CACHE);
+        nc.start(true);
+        ctx.await(() -> cc.size() == 2, "CuratorCache holds the two initial nodes");
+        ccq.clear();
+
+        ctx.step = "the session's connection is taken over; changes are made meanwhile";
+        ZooKeeper zk2 = a2.getZookeeperClient().getZooKeeper();
+        long session2 = zk2.getSessionId();
+        RawSession.stealAndWrite(ctx.connect, session2, zk2.getSessionPasswd(), List.of());
+        ZooKeeper zk = a.getZookeeperClient().getZooKeeper();
+        long session = zk.getSessionId();
+        RawSession.stealAndWrite(ctx.connect, session, zk.getSessionPasswd(), List.of(
+                Op.setData(p, b("1"), -1),
+                Op.create(p + "/new", b("n"), ZooDefs.Ids.OPEN_ACL_UNSAFE, CreateMode.PERSISTENT),
+                Op.delete(p + "/old", -1)));
+        awaitState(states, ConnectionState.SUSPENDED);
+        awaitState(states, ConnectionState.RECONNECTED);
+        awaitState(states2, ConnectionState.SUSPENDED);
+        awaitState(states2, ConnectionState.RECONNECTED);
+        Ctx.checkEq(session, sessionId(a), "session after the reconnect");
+        Ctx.checkEq(session2, sessionId(a2), "session after the reconnect");
+
+        ctx.step = "the caches catch up";
+        ctx.await(() -> cc.get(p + "/new").isPresent() && !cc.get(p + "/old").isPresent()
+                && "1".equals(cc.get(p).map(d -> new String(d.getData(), StandardCharsets.UTF_8)).orElse("")),
+                "CuratorCache reflects the changes made while disconnected: " + cc.stream().map(d -> d.getPath()).collect(Collectors.toList()));
+        ctx.await(() -> pcc.getCurrentData().size() == 1 && pcc.getCurrentData(p + "/new") != null,
+                "PathChildrenCache reflects the changes made while disconnected");
+        ctx.await(() -> nc.getCurrentData() != null && "1".equals(new String(nc.getCurrentData().getData(), StandardCharsets.UTF_8)),
+                "NodeCache reflects the change made while disconnected");
+
+        ctx.step = "changes after the reconnect are seen";
+        ccq.clear();
+        w.create().forPath(p + "/new/deep", b("d"));
+        ctx.await(() -> ccq.contains("create " + p + "/new/deep"), "CuratorCache event for a node created after the reconnect (got " + ccq + ")");
+        w.setData().forPath(p, b("2"));
+        ctx.await(() -> "2".equals(new String(nc.getCurrentData().getData(), StandardCharsets.UTF_8)), "NodeCache sees a change after the reconnect");
+        w.create().forPath(p + "/later", b("l"));
+        ctx.await(() -> pcc.getCurrentData(p + "/later") != null, "PathChildrenCache sees a child created after the reconnect");
     }
 
     static TreeSet<String> decode(List<String> children) {

@@ -59,14 +59,16 @@ public final class KafkaSuite {
             t.setDaemon(true);
             return t;
         });
-        for (String name : selected) {
+        for (int i = 0; i < selected.size(); i++) {
+            String name = selected.get(i);
             long left = deadline - System.currentTimeMillis();
             if (left <= 0) {
                 System.out.println("FAIL kafka/" + name + ": not run, the suite's time budget is spent");
                 failed++;
                 continue;
             }
-            Ctx ctx = new Ctx(connect, root + "/" + name);
+            // The index keeps a case named twice on the command line apart.
+            Ctx ctx = new Ctx(connect, root + "/" + name + "-" + i);
             Future<?> f = pool.submit(() -> {
                 ctx.setUp();
                 cases.get(name).run(ctx);
