@@ -516,3 +516,21 @@ func (s *Server) writeEnsembleMntr(kv func(string, any)) {
 	kv("synced_observers", observers)
 	kv("pending_syncs", 0)
 }
+
+// notServingMessage is ZooKeeper's answer to status words while the server
+// is not serving (no quorum, election in progress).
+const notServingMessage = "This ZooKeeper instance is not currently serving requests"
+
+// notServing reports whether cmd gets notServingMessage: an ensemble member
+// without a leader (or before the first leader proposed the cluster secret)
+// answers srvr, stat, mntr, cons and dump that way, as ZooKeeper does.
+func (s *Server) notServing(cmd string) bool {
+	if s.ens == nil || s.serving() {
+		return false
+	}
+	switch cmd {
+	case "srvr", "stat", "mntr", "cons", "dump":
+		return true
+	}
+	return false
+}

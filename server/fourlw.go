@@ -59,6 +59,10 @@ func (s *Server) serveFourLetter(c *conn, cmd string) {
 }
 
 func (s *Server) fourLetter(b *bytes.Buffer, c *conn, cmd string) {
+	if s.notServing(cmd) {
+		b.WriteString(notServingMessage + "\n")
+		return
+	}
 	switch cmd {
 	case "ruok":
 		b.WriteString("imok")
