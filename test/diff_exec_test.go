@@ -24,6 +24,8 @@ type diffSide struct {
 	sids     map[int64]int
 	// replySeq[s] lists (op index, arrival number) of session s's replies.
 	replySeq [diffSessions][][2]int64
+	// windows[s] lists session s's unordered steps.
+	windows [diffSessions][]diffWindow
 	// containers lists the nodes createContainer made, for settle. (Their
 	// Stat does not tell: ZooKeeper 3.8 shows ephemeralOwner 0 for them.)
 	containers []string
@@ -341,29 +343,83 @@ func (s *diffSide) noteContainers(o dop, created []string) {
 // same point of the sequence on both servers.
 func (s *diffSide) settle(deadline time.Time) error {
 	for {
-		due := ""
-		for _, p := range s.containers {
-			rep, err := s.observer.callXid(s.observer.nextXid(), opExists, (&enc{}).str(p).boolean(false).b)
-			if err != nil {
-				return err
-			}
-			if rep.Err != errOK {
-				continue
-			}
-			st := (&dec{b: rep.Body}).stat()
-			if st.Cversion > 0 && st.NumChildren == 0 {
-				due = p
-				break
-			}
-		}
-		if due == "" {
-			return nil
+		due, err := s.due()
+		if err != nil || due == "" {
+			return err
 		}
 		if time.Now().After(deadline) {
 			return fmt.Errorf("%s: container %s still not swept", s.tg.Kind(), due)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// due returns a container the sweeper should delete (it had children and
+// has none), or "".
+func (s *diffSide) due() (string, error) {
+	for _, p := range s.containers {
+		rep, err := s.observer.callXid(s.observer.nextXid(), opExists, (&enc{}).str(p).boolean(false).b)
+		if err != nil {
+			return "", err
+		}
+		if rep.Err != errOK {
+			continue
+		}
+		if st := (&dec{b: rep.Body}).stat(); st.Cversion > 0 && st.NumChildren == 0 {
+			return p, nil
+		}
+	}
+	return "", nil
+}
+
+// diffWindow brackets the notifications of one step that changes several
+// nodes in an order ZooKeeper takes from a hash set: the ephemerals of a
+// closed session, the containers of one sweep. Their order is not compared.
+type diffWindow struct {
+	op       int
+	from, to int64 // arrival numbers of the barrier replies around the step
+}
+
+// barrier makes a round trip on every open session, so every notification
+// queued before it has arrived, and returns the arrival number of each reply
+// (-1 for a closed session).
+func (s *diffSide) barrier() ([diffSessions]int64, error) {
+	var seq [diffSessions]int64
+	for i, c := range s.sess {
+		seq[i] = -1
+		select {
+		case <-c.closed:
+			continue
+		default:
+		}
+		rep, err := c.callXid(c.nextXid(), opSync, (&enc{}).str("/").b)
+		if err != nil {
+			return seq, fmt.Errorf("%s: barrier on s%d: %w", s.tg.Kind(), i, err)
+		}
+		seq[i] = rep.Seq
+	}
+	return seq, nil
+}
+
+// unordered runs step between two barriers and records the window.
+func (s *diffSide) unordered(op int, step func() error) error {
+	from, err := s.barrier()
+	if err != nil {
+		return err
+	}
+	if err := step(); err != nil {
+		return err
+	}
+	to, err := s.barrier()
+	if err != nil {
+		return err
+	}
+	for i := range s.windows {
+		if from[i] >= 0 && to[i] >= 0 {
+			s.windows[i] = append(s.windows[i], diffWindow{op: op, from: from[i], to: to[i]})
+		}
+	}
+	return nil
 }
 
 // events renders each session's notifications, each placed after the index
@@ -384,14 +440,37 @@ func (s *diffSide) events() ([diffSessions][]string, error) {
 				return out, fmt.Errorf("%s: final sync of s%d: %w", s.tg.Kind(), i, err)
 			}
 		}
+		inWindow := map[int][]string{}
+		var order []string // lines, with a window's events as one sorted line
 		for _, ev := range c.Events() {
+			text := fmt.Sprintf("type=%d state=%d path=%s", ev.Type, ev.State, s.path(ev.Path))
+			w := -1
+			for k, win := range s.windows[i] {
+				if win.from < ev.Seq && ev.Seq < win.to {
+					w = k
+				}
+			}
+			if w >= 0 {
+				if _, seen := inWindow[w]; !seen {
+					order = append(order, fmt.Sprintf("\x00window %d", w))
+				}
+				inWindow[w] = append(inWindow[w], text)
+				continue
+			}
 			pos := int64(-1)
 			for _, r := range s.replySeq[i] {
 				if r[1] < ev.Seq {
 					pos = r[0]
 				}
 			}
-			out[i] = append(out[i], fmt.Sprintf("after op %d: type=%d state=%d path=%s", pos, ev.Type, ev.State, s.path(ev.Path)))
+			order = append(order, fmt.Sprintf("after op %d: %s", pos, text))
+		}
+		for _, line := range order {
+			var w int
+			if _, err := fmt.Sscanf(line, "\x00window %d", &w); err == nil {
+				line = fmt.Sprintf("in the step of op %d, in any order: %s", s.windows[i][w].op, sortedJoin(inWindow[w]))
+			}
+			out[i] = append(out[i], line)
 		}
 	}
 	return out, nil
