@@ -246,19 +246,21 @@ func (s *Server) leadershipLoop(obs chan raft.Observation, observer *raft.Observ
 // fresh full timeout (nobody knows when the old leader last heard them).
 func (s *Server) takeOver(gen uint64) {
 	start := time.Now()
-	if err := s.node.raft.Barrier(s.opts.initTimeout()).Error(); err != nil {
-		s.log.Warn("new leader could not apply its log", "err", err)
-		return
-	}
-	if !s.fsm.HasSecret() {
-		secret := make([]byte, 32)
-		if _, err := rand.Read(secret); err != nil {
-			s.log.Error("generating the cluster secret", "err", err)
+	// Retried while this leadership lasts: a leader that never became ready
+	// would never expire a session.
+	for {
+		err := s.prepareLeadership()
+		if err == nil {
+			break
+		}
+		if s.ens.leaderGen.Load() != gen || errors.Is(err, raft.ErrRaftShutdown) {
 			return
 		}
-		if err := s.node.raft.Apply(fsm.EncodeInit(secret), s.opts.initTimeout()).Error(); err != nil {
-			s.log.Warn("proposing the cluster secret failed", "err", err)
+		s.log.Warn("taking over as leader failed; retrying", "err", err)
+		select {
+		case <-s.quit:
 			return
+		case <-time.After(s.opts.TickTime / 2):
 		}
 	}
 	s.sessions.renewAll(s.fsm.Sessions(), time.Now())
@@ -267,6 +269,25 @@ func (s *Server) takeOver(gen uint64) {
 		s.log.Info("leading", "term", s.term(), "zxid", fmt.Sprintf("0x%x", s.fsm.LastZxid()),
 			"sessions", len(s.fsm.Sessions()), "took", time.Since(start).Round(time.Millisecond))
 	}
+}
+
+// prepareLeadership waits for the log to apply here and proposes the cluster
+// secret if no leader has yet.
+func (s *Server) prepareLeadership() error {
+	if err := s.node.raft.Barrier(s.opts.initTimeout()).Error(); err != nil {
+		return fmt.Errorf("applying the log: %w", err)
+	}
+	if s.fsm.HasSecret() {
+		return nil
+	}
+	secret := make([]byte, 32)
+	if _, err := rand.Read(secret); err != nil {
+		return fmt.Errorf("generating the cluster secret: %w", err)
+	}
+	if err := s.node.raft.Apply(fsm.EncodeInit(secret), s.opts.initTimeout()).Error(); err != nil {
+		return fmt.Errorf("proposing the cluster secret: %w", err)
+	}
+	return nil
 }
 
 // term is raft's current term: ZooKeeper's epoch.

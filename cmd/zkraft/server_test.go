@@ -130,6 +130,24 @@ func TestEnsembleMembers(t *testing.T) {
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("members\n got %v\nwant %v", got, want)
 	}
+
+	// The same lines from a dynamicConfigFile.
+	dyn := filepath.Join(dir, "zoo.cfg.dynamic")
+	if err := os.WriteFile(dyn, []byte("server.1=127.0.0.1:2888:3888:participant;127.0.0.1:2181\n"+
+		"server.2=127.0.0.1:2889:3889:participant;127.0.0.1:2182\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	path = writeConfig(t, dir, "dataDir="+dir+"\ndynamicConfigFile="+dyn+"\n")
+	if cfg, err = config.Load(path); err != nil {
+		t.Fatal(err)
+	}
+	cfg.ServerID = 2
+	if got, err = ensembleMembers(cfg); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[1].ClientAddr != "127.0.0.1:2182" || got[0].Observer || got[1].Observer {
+		t.Fatalf("members from %s: %+v", dyn, got)
+	}
 }
 
 func TestServerConfigErrors(t *testing.T) {
