@@ -50,7 +50,7 @@ fi
 
 # The Java side bounds each case and the whole run; timeout is the last
 # resort against a hung JVM.
-timeout -k 5 110 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true \
+timeout -k 5 165 java -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Djava.net.preferIPv4Stack=true \
 	-Dorg.slf4j.simpleLogger.logFile=System.err \
 	-cp "$work/classes:$cp" KafkaSuite "$ZK_CONNECT" "$@" | tee -a "$work/out"
 rc=${PIPESTATUS[0]}
