@@ -1,0 +1,213 @@
+package server
+
+import (
+	"encoding/binary"
+	"errors"
+	"time"
+
+	"github.com/hashicorp/raft"
+
+	"github.com/zkraft/zkraft/server/cluster"
+)
+
+// writeRoute is where a connection's in-flight writes went: the leader
+// generation and, when forwarded, the forwarding connection. A session's
+// writes may only go on while the route stays the same; a write that would
+// take another route while earlier ones are in flight could apply before
+// them (or without them), so the connection is dropped instead.
+type writeRoute struct {
+	leaderGen uint64
+	fwdGen    uint64
+}
+
+var errRouteChanged = errors.New("server: the leader changed while writes were in flight")
+
+// submit hands a connection's write to raft: proposed here on the leader,
+// forwarded to the leader elsewhere. beginWrite has counted it already.
+func (s *Server) submit(c *conn, entry []byte) raft.ApplyFuture {
+	if s.ens == nil {
+		return s.node.raft.Apply(entry, 0)
+	}
+	e := s.ens
+	earlier := c.outstanding() > 1
+	r := writeRoute{leaderGen: e.leaderGen.Load()}
+	if s.node.isLeader() {
+		if earlier && c.route != r {
+			return failedFuture{errRouteChanged}
+		}
+		c.route = r
+		return s.node.raft.Apply(entry, 0)
+	}
+	var must uint64
+	if earlier {
+		if c.route.fwdGen == 0 {
+			return failedFuture{errRouteChanged}
+		}
+		must = c.route.fwdGen
+	}
+	call := e.fwd.SendOn(must, cluster.KindWrite, entry)
+	if call.Gen != 0 {
+		c.route = writeRoute{fwdGen: call.Gen}
+	}
+	return forwardFuture{call}
+}
+
+// syncWithLeader brings this server up to the leader's commit at the time
+// of the call: the leader names a zxid covering everything committed, and
+// this server waits until it has applied that far. False means the leader
+// could not be asked or the wait timed out; the caller drops the
+// connection (the client sees a connection loss and retries).
+func (s *Server) syncWithLeader() bool {
+	timeout := s.opts.syncTimeout()
+	if s.node.isLeader() {
+		return s.node.raft.Barrier(timeout).Error() == nil
+	}
+	call := s.ens.fwd.Send(cluster.KindSync, nil)
+	select {
+	case <-call.Done():
+	case <-time.After(timeout):
+		return false
+	}
+	if call.Err != nil || len(call.Payload) != 8 {
+		s.log.Info("sync with the leader failed", "err", call.Err)
+		return false
+	}
+	target := int64(binary.BigEndian.Uint64(call.Payload))
+	deadline := time.Now().Add(timeout)
+	for s.fsm.LastZxid() < target {
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(time.Millisecond)
+	}
+	return true
+}
+
+// touchReportLoop sends the leader, about every half tick, the sessions this
+// follower's clients were heard from, so that the leader does not expire
+// them.
+func (s *Server) touchReportLoop() {
+	defer s.wg.Done()
+	period := max(s.opts.TickTime/2, 10*time.Millisecond)
+	t := time.NewTicker(period)
+	defer t.Stop()
+	since := time.Now()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case now := <-t.C:
+			if s.node.isLeader() {
+				since = now
+				continue
+			}
+			ids := s.sessions.touchedSince(since)
+			if len(ids) == 0 {
+				since = now
+				continue
+			}
+			payload := make([]byte, 0, 8*len(ids))
+			for _, id := range ids {
+				payload = binary.BigEndian.AppendUint64(payload, uint64(id))
+			}
+			// Not waited for: a lost report is made up by the next one, as
+			// long as the clients keep talking.
+			if call := s.ens.fwd.Send(cluster.KindTouch, payload); call.Gen != 0 {
+				since = now
+			}
+		}
+	}
+}
+
+// touchedSince lists the sessions heard from after t.
+func (t *sessionTracker) touchedSince(since time.Time) []int64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var out []int64
+	ns := since.UnixNano()
+	for id, ls := range t.m {
+		if ls.lastHeard.Load() >= ns {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+// touchIDs renews sessions a follower reported.
+func (t *sessionTracker) touchIDs(ids []int64, timeout func(int64) (time.Duration, bool), now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, id := range ids {
+		ls := t.m[id]
+		if ls == nil {
+			d, ok := timeout(id)
+			if !ok {
+				continue
+			}
+			ls = &localSession{id: id}
+			ls.timeout.Store(int64(d))
+			t.m[id] = ls
+		}
+		ls.touch(now)
+		ls.expiring = time.Time{}
+	}
+}
+
+// forwardHandler is the leader's side of forwarding.
+type forwardHandler Server
+
+func (h *forwardHandler) Propose(entry []byte) func() error {
+	s := (*Server)(h)
+	if !s.node.isLeader() {
+		return func() error { return cluster.ErrNotLeader }
+	}
+	f := s.node.raft.Apply(entry, 0)
+	return func() error {
+		err := f.Error()
+		if errors.Is(err, raft.ErrNotLeader) {
+			return cluster.ErrNotLeader
+		}
+		return err
+	}
+}
+
+func (h *forwardHandler) Touch(ids []int64) {
+	s := (*Server)(h)
+	s.sessions.touchIDs(ids, func(id int64) (time.Duration, bool) {
+		se, ok := s.fsm.Session(id)
+		return time.Duration(se.Timeout) * time.Millisecond, ok
+	}, time.Now())
+}
+
+func (h *forwardHandler) SyncZxid() (int64, error) {
+	s := (*Server)(h)
+	if !s.node.isLeader() {
+		return 0, cluster.ErrNotLeader
+	}
+	// The barrier commits in this term and waits for everything before it
+	// to apply here, so the zxid covers every write acknowledged anywhere
+	// before the sync arrived.
+	if err := s.node.raft.Barrier(s.opts.syncTimeout()).Error(); err != nil {
+		if errors.Is(err, raft.ErrNotLeader) {
+			return 0, cluster.ErrNotLeader
+		}
+		return 0, err
+	}
+	return s.fsm.LastZxid(), nil
+}
+
+// failedFuture is an ApplyFuture that failed before reaching raft.
+type failedFuture struct{ err error }
+
+func (f failedFuture) Error() error          { return f.err }
+func (f failedFuture) Index() uint64         { return 0 }
+func (f failedFuture) Response() interface{} { return nil }
+
+// forwardFuture is the ApplyFuture of a forwarded write: it completes when
+// the leader's apply future did. The reply to the client still comes from
+// this server's own apply of the entry.
+type forwardFuture struct{ c *cluster.Call }
+
+func (f forwardFuture) Error() error          { return f.c.Wait() }
+func (f forwardFuture) Index() uint64         { return 0 }
+func (f forwardFuture) Response() interface{} { return nil }
