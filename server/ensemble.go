@@ -124,6 +124,7 @@ func (s *Server) openEnsemble() (*ensemble, raft.Transport, error) {
 		return nil, nil, err
 	}
 	e := &ensemble{self: self, mux: mux, failing: make(map[raft.ServerID]bool)}
+	e.readyGen.Store(^uint64(0)) // not ready before a takeOver
 	trans := mux.NewTransport(s.opts.syncTimeout(), newHclog(s.log, "raft-net"))
 	return e, trans, nil
 }
