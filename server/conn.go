@@ -204,6 +204,16 @@ func (c *conn) writeLoop() {
 		c.spare = buf
 		c.outMu.Unlock()
 		if closeSoon {
+			// The last reply is out. Closing with input the client sent
+			// after it still unread resets the connection, and a client
+			// that writes before it reads (the Java client) then sees a
+			// plain disconnect and loses the reply. End with FIN instead
+			// and discard input until the client closes, for at most a
+			// second.
+			if tc, ok := c.nc.(*net.TCPConn); ok && tc.CloseWrite() == nil {
+				tc.SetReadDeadline(time.Now().Add(time.Second))
+				io.Copy(io.Discard, tc)
+			}
 			c.close()
 			return
 		}
