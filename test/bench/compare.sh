@@ -200,7 +200,7 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.2f", a / b; else
 start_servers() {
 	if [[ -z $ZKRAFT ]]; then
 		# Its own binary: bin/zkraft may be rebuilt by someone else mid-run.
-		ZKRAFT="$WORK/zkraft"
+		ZKRAFT="$WORK/bin/zkraft"
 		log "building $ZKRAFT"
 		go build -ldflags "-X main.commit=$(git rev-parse --short=12 HEAD)$(git diff --quiet HEAD -- . || echo -dirty)" -o "$ZKRAFT" ./cmd/zkraft
 	fi
