@@ -10,12 +10,13 @@
 #   @pause SECONDS        wait before feeding the next command
 #   @args CMD ARGS...     run `zkCli.sh -server $ZK_CONNECT CMD ARGS...` on its
 #                         own and print `exit=<status>`
+#   @chroot PATH CMD...   as @args, connected with the chroot suffix PATH
 #   @gone PATH            poll (stat, up to 15 s) until PATH does not exist,
 #                         print `gone PATH` or `still there PATH`
 #
 # Besides its #> lines, a case's output, normalised (zxids, times, session
 # ids, ports, log noise and the asynchronously printed watch events taken
-# out), must equal expected/<name>.out, recorded from Apache ZooKeeper 3.8:
+# out), must equal expected/<name>.golden, recorded from Apache ZooKeeper 3.8:
 #
 #   ZK_TARGET=zookeeper ZK_CONNECT=... ./run.sh --record   (or ../run.sh with
 #   ZKRAFT_TARGET=zookeeper and ZKCLI_RECORD=1)
@@ -75,6 +76,15 @@ run_case() {
 			timeout -k 5 60 "$zkcli" -server "$ZK_CONNECT" ${line#@args } >>"$out" 2>&1 </dev/null
 			echo "exit=$?" >>"$out"
 			;;
+		'@chroot '*)
+			flush_session
+			local rest=${line#@chroot } chroot
+			chroot=${rest%% *}
+			echo "=== chroot $rest" >>"$out"
+			# shellcheck disable=SC2086 # word splitting is the point
+			timeout -k 5 60 "$zkcli" -server "$ZK_CONNECT$chroot" ${rest#* } >>"$out" 2>&1 </dev/null
+			echo "exit=$?" >>"$out"
+			;;
 		'@gone '*)
 			flush_session
 			local path=${line#@gone } deadline=$((SECONDS + 15)) gone=0
@@ -101,11 +111,29 @@ run_case() {
 
 # normalise: what may differ between runs and servers goes. Watch events are
 # printed by zkCli's event thread and interleave with command output in no
-# fixed order, so they are checked by #> lines only. Lists are sorted: the
-# order of getChildren and getEphemerals is unspecified (a hash set in
-# ZooKeeper).
+# fixed order, so they are checked by #> lines only (on the output as
+# printed). Lists are sorted: the order of getChildren and getEphemerals is
+# unspecified (a hash set in ZooKeeper).
 normalise() {
-	grep -v -e '^SLF4J:' -e '^WATCHER::$' -e '^WatchedEvent ' -e '^$' |
+	# zkCli prints some outputs (ls) in pieces, and an event printed
+	# meanwhile ("\nWATCHER::\n\nWatchedEvent ...\n") can split such a
+	# line: a WATCHER:: line not preceded by an empty one ends a piece,
+	# which the line after the event completes.
+	awk '
+		function flush() { if (have) print prev; have = 0 }
+		/^WATCHER::$/ {
+			if (have && prev != "") { partial = prev; pending = 1; have = 0 } else flush()
+			state = 1; next
+		}
+		state == 1 && /^$/ { next }
+		state == 1 && /^WatchedEvent / { state = 2; next }
+		{
+			if (pending) { if (state == 2) $0 = partial $0; else print partial; pending = 0 }
+			state = 0
+			flush(); prev = $0; have = 1
+		}
+		END { if (pending) print partial; flush() }' |
+		grep -v -e '^SLF4J:' -e '^$' |
 		sed -E \
 			-e 's/^Connecting to .*/Connecting to SERVER/' \
 			-e 's/^(cZxid|mZxid|pZxid) = 0x[0-9a-f]+$/\1 = ZXID/' \
@@ -136,13 +164,13 @@ for file in "$here"/cases/*.zk; do
 	while IFS= read -r bad; do
 		grep -qxF -- "$bad" "$out" && why+=("unexpected \"$bad\"")
 	done < <(sed -n 's/^#!> //p' "$file")
-	golden="$here/expected/$name.out"
+	golden="$here/expected/$name.golden"
 	if [ "$record" = 1 ]; then
 		cp "$out.norm" "$golden"
 	elif [ ! -f "$golden" ]; then
-		why+=("no expected/$name.out")
+		why+=("no expected/$name.golden")
 	elif ! diff -u "$golden" "$out.norm" >"$work/$name.diff"; then
-		why+=("output differs from ZooKeeper's (expected/$name.out): $(grep '^[-+][^-+]' "$work/$name.diff" | head -n 6 | tr '\n' '|')")
+		why+=("output differs from ZooKeeper's (expected/$name.golden): $(grep '^[-+][^-+]' "$work/$name.diff" | head -n 6 | tr '\n' '|')")
 	fi
 	if [ ${#why[@]} -eq 0 ]; then
 		echo "PASS $suite/$name"
