@@ -1,14 +1,17 @@
 package test
 
 // TestDifferential runs the same random op sequences against Apache ZooKeeper
-// 3.8 (the oracle) and zkraft and compares every reply, every Stat and every
-// watch event after normalising what legitimately differs (see
-// diff_exec_test.go). A divergence is shrunk to a short reproducer by
-// replaying subsets of the sequence under fresh roots of the same servers.
+// 3.8 (the oracle) and zkraft and compares every reply, every Stat, every
+// watch event and the final tree after normalising what legitimately differs
+// (see diff_exec_test.go; the documented differences are in
+// diff_known_test.go and COMPATIBILITY.md). A divergence is shrunk to a short
+// reproducer by replaying subsets of the sequence under fresh roots of the
+// same servers.
 //
 //	go test ./test -run TestDifferential -v                        # the CI seeds
 //	go test ./test -run TestDifferential -diff.seeds=500 -v        # more seeds
 //	go test ./test -run TestDifferential -diff.seed=17 -diff.ops=400 -v
+//	go test ./test -run TestDifferential -diff.seeds=2000 -diff.shrink=false -diff.maxfail=100 -v  # a survey
 
 import (
 	"flag"
