@@ -45,6 +45,7 @@ func (s *Server) submit(c *conn, entry []byte) raft.ApplyFuture {
 		}
 		must = c.route.fwdGen
 	}
+	s.stats.forwarded.Add(1)
 	call := e.fwd.SendOn(must, cluster.KindWrite, entry)
 	if call.Gen != 0 {
 		c.route = writeRoute{fwdGen: call.Gen}

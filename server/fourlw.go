@@ -8,15 +8,11 @@ import (
 	"io/fs"
 	"math"
 	"os"
-	"os/user"
 	"path/filepath"
-	"runtime"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/zkraft/zkraft/protocol"
 )
 
 // fourLetterWords are the commands the client port answers in text.
@@ -78,9 +74,7 @@ func (s *Server) fourLetter(b *bytes.Buffer, c *conn, cmd string) {
 		s.writeCons(b)
 		b.WriteString("\n")
 	case "crst":
-		for _, cc := range s.conns.list() {
-			cc.stats.reset()
-		}
+		s.ResetConnectionStats()
 		b.WriteString("Connection stats reset.\n")
 	case "srst":
 		s.stats.reset()
@@ -176,15 +170,15 @@ func (s *Server) writeServerStats(b *bytes.Buffer, clients bool) {
 		s.writeCons(b)
 		b.WriteString("\n")
 	}
-	mn, avg, mx, _ := s.stats.all.snapshot()
-	fmt.Fprintf(b, "Latency min/avg/max: %d/%s/%d\n", mn, javaDouble(avg), mx)
-	fmt.Fprintf(b, "Received: %d\n", s.stats.packetsReceived.Load())
-	fmt.Fprintf(b, "Sent: %d\n", s.stats.packetsSent.Load())
-	fmt.Fprintf(b, "Connections: %d\n", s.conns.count())
-	fmt.Fprintf(b, "Outstanding: %d\n", s.outstanding())
-	fmt.Fprintf(b, "Zxid: 0x%x\n", s.fsm.LastZxid())
-	fmt.Fprintf(b, "Mode: %s\n", s.mode())
-	fmt.Fprintf(b, "Node count: %d\n", s.fsm.Stats().Nodes)
+	st := s.Stats()
+	fmt.Fprintf(b, "Latency min/avg/max: %d/%s/%d\n", st.MinLatency, javaDouble(st.AvgLatency), st.MaxLatency)
+	fmt.Fprintf(b, "Received: %d\n", st.Received)
+	fmt.Fprintf(b, "Sent: %d\n", st.Sent)
+	fmt.Fprintf(b, "Connections: %d\n", st.Connections)
+	fmt.Fprintf(b, "Outstanding: %d\n", st.Outstanding)
+	fmt.Fprintf(b, "Zxid: 0x%x\n", st.Zxid)
+	fmt.Fprintf(b, "Mode: %s\n", st.Mode)
+	fmt.Fprintf(b, "Node count: %d\n", st.NodeCount)
 }
 
 func (s *Server) outstanding() int {
@@ -226,30 +220,13 @@ func (s *Server) writeConf(b *bytes.Buffer) {
 // writeCons lists connections as ZooKeeper's cons does: the remote address,
 // then counters, with session details once a session is attached.
 func (s *Server) writeCons(b *bytes.Buffer) {
-	cs := s.conns.list()
-	sort.Slice(cs, func(i, j int) bool { return cs[i].stats.established.Before(cs[j].stats.established) })
-	for _, c := range cs {
-		st := &c.stats
-		id := c.sessionID.Load()
-		// [1] is ZooKeeper's interest set: reading, once a session exists.
-		interest := 0
-		if id != 0 {
-			interest = 1
-		}
-		fmt.Fprintf(b, " /%s[%d](queued=%d,recved=%d,sent=%d", c.remote, interest, c.outstanding(),
-			st.recved.Load(), st.sent.Load())
-		if id != 0 {
-			lop := "NA"
-			if st.hasOp.Load() || st.recved.Load() > 0 {
-				lop = opAbbrev(protocol.OpCode(st.lastOp.Load()))
-			}
-			mn, avg, mx, _ := st.lat.snapshot()
-			st.lat.mu.Lock()
-			last := st.lat.last
-			st.lat.mu.Unlock()
+	for _, c := range s.Connections() {
+		fmt.Fprintf(b, " /%s[%d](queued=%d,recved=%d,sent=%d", c.RemoteAddr, c.InterestOps, c.Outstanding,
+			c.Received, c.Sent)
+		if cs := c.ConnSession; cs != nil {
 			fmt.Fprintf(b, ",sid=0x%x,lop=%s,est=%d,to=%d,lcxid=0x%x,lzxid=0x%x,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d",
-				id, lop, st.established.UnixMilli(), time.Duration(c.timeout.Load()).Milliseconds(), st.lastCxid.Load(),
-				st.lastZxid.Load(), st.lastResp.Load(), last, mn, int64(avg), mx)
+				cs.SessionID, cs.LastOp, cs.Established, cs.Timeout, int32(cs.LastCxid),
+				cs.LastZxid, cs.LastResponse, cs.LastLatency, cs.MinLatency, int64(cs.AvgLatency), cs.MaxLatency)
 		}
 		b.WriteString(")\n")
 	}
@@ -325,76 +302,18 @@ func (s *Server) writeDump(b *bytes.Buffer) {
 func javaDate(t time.Time) string { return t.UTC().Format("Mon Jan 02 15:04:05 MST 2006") }
 
 func (s *Server) writeEnvi(b *bytes.Buffer) {
-	host, _ := os.Hostname()
-	wd, _ := os.Getwd()
-	uname, home := "", ""
-	if u, err := user.Current(); err == nil {
-		uname, home = u.Username, u.HomeDir
-	}
 	b.WriteString("Environment:\n")
-	fmt.Fprintf(b, "zookeeper.version=%s, built on %s\n", s.opts.Version, buildDate)
-	fmt.Fprintf(b, "host.name=%s\n", host)
-	fmt.Fprintf(b, "go.version=%s\n", runtime.Version())
-	fmt.Fprintf(b, "os.name=%s\n", runtime.GOOS)
-	fmt.Fprintf(b, "os.arch=%s\n", runtime.GOARCH)
-	fmt.Fprintf(b, "user.name=%s\n", uname)
-	fmt.Fprintf(b, "user.home=%s\n", home)
-	fmt.Fprintf(b, "user.dir=%s\n", wd)
-	fmt.Fprintf(b, "os.cpus=%d\n", runtime.NumCPU())
+	for _, kv := range s.Environment() {
+		fmt.Fprintf(b, "%s=%v\n", kv.Key, kv.Value)
+	}
 }
 
 // writeMntr writes the zk_* key/value lines of ZooKeeper 3.8's mntr, tab
 // separated, beginning with the same keys in the same order.
 func (s *Server) writeMntr(b *bytes.Buffer) {
-	ts := s.fsm.Stats()
-	mn, avg, mx, _ := s.stats.all.snapshot()
-	kv := func(k string, v any) { fmt.Fprintf(b, "zk_%s\t%v\n", k, v) }
-	kv("version", s.opts.Version+", built on "+buildDate)
-	kv("server_state", s.mode())
-	kv("ephemerals_count", ts.Ephemerals)
-	kv("num_alive_connections", s.conns.count())
-	kv("avg_latency", javaDouble(avg))
-	kv("outstanding_requests", s.outstanding())
-	kv("znode_count", ts.Nodes)
-	kv("global_sessions", ts.Sessions)
-	kv("non_mtls_remote_conn_count", 0)
-	kv("last_client_response_size", -1)
-	kv("packets_sent", s.stats.packetsSent.Load())
-	kv("packets_received", s.stats.packetsReceived.Load())
-	kv("max_client_response_size", -1)
-	kv("connection_drop_probability", "0.0")
-	kv("watch_count", s.watches.count())
-	kv("auth_failed_count", s.stats.authFailed.Load())
-	kv("min_latency", mn)
-	kv("max_file_descriptor_count", maxFDs())
-	kv("approximate_data_size", ts.DataSize)
-	kv("open_file_descriptor_count", openFDs())
-	kv("local_sessions", 0)
-	kv("uptime", time.Since(s.started).Milliseconds())
-	kv("max_latency", mx)
-	kv("outstanding_tls_handshake", 0)
-	kv("min_client_response_size", -1)
-	kv("non_mtls_local_conn_count", 0)
-	kv("proposal_count", 0)
-	kv("watch_bytes", 0)
-	kv("throttled_ops", 0)
-	kv("large_requests_rejected", s.stats.largeRejected.Load())
-	kv("connection_rejected", s.stats.connRejected.Load())
-	kv("bytes_received_count", s.stats.bytesReceived.Load())
-	kv("last_proposal_size", -1)
-	kv("zxid", fmt.Sprintf("0x%x", ts.LastZxid))
-	for _, l := range []struct {
-		name string
-		l    *latency
-	}{{"readlatency", &s.stats.reads}, {"updatelatency", &s.stats.writes}} {
-		mn, avg, mx, n := l.l.snapshot()
-		kv("avg_"+l.name, javaDouble(avg))
-		kv("min_"+l.name, mn)
-		kv("max_"+l.name, mx)
-		kv("cnt_"+l.name, n)
-		kv("sum_"+l.name, int64(avg*float64(n)+0.5))
+	for _, kv := range s.Monitor() {
+		fmt.Fprintf(b, "zk_%s\t%v\n", kv.Key, kv.Value)
 	}
-	s.writeEnsembleMntr(kv)
 }
 
 func openFDs() int {

@@ -60,10 +60,16 @@ type serverStats struct {
 	all    latency
 	reads  latency
 	writes latency
+
+	// For the metrics endpoint; srst leaves them alone.
+	ops       opLatencies
+	forwarded atomic.Int64 // writes a follower or observer sent to the leader
 }
 
 func (s *serverStats) observe(op protocol.OpCode, start time.Time, write bool) {
-	ms := time.Since(start).Milliseconds()
+	d := time.Since(start)
+	s.ops.observe(op, d)
+	ms := d.Milliseconds()
 	s.all.add(ms)
 	if write {
 		s.writes.add(ms)

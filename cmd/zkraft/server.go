@@ -15,6 +15,7 @@ import (
 
 	"github.com/zkraft/zkraft/config"
 	"github.com/zkraft/zkraft/server"
+	"github.com/zkraft/zkraft/server/admin"
 )
 
 // serverOptions are the flags of "zkraft server".
@@ -93,6 +94,14 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 	if err := srv.Start(); err != nil {
 		return errors.Join(err, srv.Close())
 	}
+	adminOpts, err := buildAdminOptions(cfg, logger)
+	if err != nil {
+		return errors.Join(err, srv.Close())
+	}
+	adm, err := admin.Start(srv, adminOpts)
+	if err != nil {
+		return errors.Join(err, srv.Close())
+	}
 	logger.Info("zkraft is ready", "version", version, "server_id", opts.ServerID,
 		"client_addr", fmt.Sprint(srv.Addr()), "data_dir", opts.DataDir, "data_log_dir", opts.DataLogDir)
 
@@ -101,6 +110,9 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 	// process at once if Close hangs.
 	stop()
 	logger.Info("shutting down")
+	if err := adm.Close(); err != nil {
+		logger.Warn("stopping the admin server", "err", err)
+	}
 	if err := srv.Close(); err != nil {
 		return fmt.Errorf("shutting down: %w", err)
 	}
@@ -204,4 +216,34 @@ func ensembleMembers(cfg *config.Config) ([]server.Member, error) {
 		out = append(out, m)
 	}
 	return out, nil
+}
+
+// prometheusProvider is the metricsProvider.className of ZooKeeper's
+// Prometheus provider; naming it opens the metrics listener on
+// metricsProvider.httpHost:httpPort (default 0.0.0.0:7000), as ZooKeeper
+// 3.6+ does. The admin server serves /metrics in any case.
+const prometheusProvider = "org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider"
+
+// buildAdminOptions maps admin.* and metricsProvider.* onto the admin
+// server's options.
+func buildAdminOptions(cfg *config.Config, logger *slog.Logger) (admin.Options, error) {
+	o := admin.Options{CommandURL: cfg.Admin.CommandURL, Logger: logger}
+	if cfg.Admin.Enabled {
+		o.Addr = net.JoinHostPort(cfg.Admin.Address, strconv.Itoa(cfg.Admin.Port))
+	}
+	if cfg.MetricsProvider["className"] == prometheusProvider {
+		host, port := "0.0.0.0", 7000
+		if h := cfg.MetricsProvider["httpHost"]; h != "" {
+			host = h
+		}
+		if p := cfg.MetricsProvider["httpPort"]; p != "" {
+			n, err := strconv.Atoi(p)
+			if err != nil || n < 0 || n > 65535 {
+				return o, fmt.Errorf("metricsProvider.httpPort %q is not a port number", p)
+			}
+			port = n
+		}
+		o.MetricsAddr = net.JoinHostPort(host, strconv.Itoa(port))
+	}
+	return o, nil
 }

@@ -1,0 +1,276 @@
+package admin
+
+import (
+	"net"
+	"net/http"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/zkraft/zkraft/server"
+)
+
+// command is one AdminServer command. run returns the command's own fields,
+// or a non-empty error message. serving commands answer the not-serving
+// message on an ensemble member without a leader, as their four-letter
+// words do.
+type command struct {
+	run     func(zk *server.Server, r *http.Request) (object, string)
+	serving bool
+}
+
+// aliases map ZooKeeper's short names onto the primary names; answers carry
+// the primary name in "command".
+var aliases = map[string]string{
+	"crst": "connection_stat_reset", "conf": "configuration", "config": "configuration",
+	"cons": "connections", "env": "environment", "envi": "environment", "gtmk": "get_trace_mask",
+	"icfg": "initial_configuration", "isro": "is_read_only", "lsnp": "last_snapshot", "lead": "leader",
+	"mntr": "monitor", "orst": "observer_connection_stat_reset", "stmk": "set_trace_mask",
+	"srvr": "server_stats", "stat": "stats", "srst": "stat_reset", "obsr": "observers",
+	"sysp": "system_properties", "wchc": "watches", "wchp": "watches_by_path", "wchs": "watch_summary",
+}
+
+// ZooKeeper's default trace mask; zkraft has no tracing to mask.
+const traceMask = 306
+
+var commands = map[string]command{
+	"configuration": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+		c := zk.Config()
+		return object{{"client_port", c.ClientPort}, {"data_dir", c.DataDir}, {"data_log_dir", c.DataLogDir},
+			{"tick_time", c.TickTime}, {"max_client_cnxns", c.MaxClientCnxns},
+			{"min_session_timeout", c.MinSessionTimeout}, {"max_session_timeout", c.MaxSessionTimeout},
+			{"server_id", c.ServerID}, {"client_port_listen_backlog", c.ListenBacklog}}, ""
+	}},
+	"connection_stat_reset": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+		zk.ResetConnectionStats()
+		return nil, ""
+	}},
+	"connections": {serving: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
+		return object{{"connections", zk.Connections()}, {"secure_connections", []any{}}}, ""
+	}},
+	"dirs": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+		d, l := zk.DirSizes()
+		return object{{"datadir_size", d}, {"logdir_size", l}}, ""
+	}},
+	"dump": {serving: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
+		exp := map[string][]int64{}
+		for at, ids := range zk.SessionExpiries() {
+			exp[strconv.FormatInt(at, 10)] = ids
+		}
+		eph := map[string][]string{}
+		for id, paths := range zk.EphemeralsBySession() {
+			eph[strconv.FormatInt(id, 10)] = paths
+		}
+		return object{{"expiry_time_to_session_ids", exp}, {"session_id_to_ephemeral_paths", eph}}, ""
+	}},
+	"environment": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+		return fromKVs(zk.Environment()), ""
+	}},
+	"get_trace_mask": {run: func(*server.Server, *http.Request) (object, string) {
+		return object{{"tracemask", traceMask}}, ""
+	}},
+	"hash": {run: func(*server.Server, *http.Request) (object, string) {
+		// ZooKeeper's digest feature is off by default: no digests.
+		return object{{"digests", []any{}}}, ""
+	}},
+	"initial_configuration": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+		var b strings.Builder
+		for _, l := range zk.ConfigLines() {
+			b.WriteString(l + "\n")
+		}
+		return object{{"initial_configuration", b.String()}}, ""
+	}},
+	"is_read_only": {run: func(*server.Server, *http.Request) (object, string) {
+		return object{{"read_only", false}}, ""
+	}},
+	"last_snapshot": {run: lastSnapshot},
+	"leader":        {run: leader},
+	"monitor": {serving: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
+		return fromKVs(zk.Monitor()), ""
+	}},
+	"observer_connection_stat_reset": {run: func(*server.Server, *http.Request) (object, string) {
+		return nil, ""
+	}},
+	"observers": {run: observers},
+	"ruok": {run: func(*server.Server, *http.Request) (object, string) {
+		return nil, ""
+	}},
+	"server_stats": {serving: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
+		return serverStats(zk), ""
+	}},
+	"set_trace_mask": {run: func(_ *server.Server, r *http.Request) (object, string) {
+		v, err := strconv.ParseInt(r.URL.Query().Get("traceMask"), 10, 64)
+		if err != nil {
+			return nil, "setTraceMask requires long traceMask argument"
+		}
+		// Accepted and echoed; zkraft has no trace mask to set.
+		return object{{"tracemask", v}}, ""
+	}},
+	"stat_reset": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+		zk.ResetStats()
+		return nil, ""
+	}},
+	"stats": {serving: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
+		type brief struct {
+			RemoteAddr  string `json:"remote_socket_address"`
+			InterestOps int    `json:"interest_ops"`
+			Outstanding int    `json:"outstanding_requests"`
+			Received    int64  `json:"packets_received"`
+			Sent        int64  `json:"packets_sent"`
+		}
+		cs := []brief{}
+		for _, c := range zk.Connections() {
+			cs = append(cs, brief{c.RemoteAddr, c.InterestOps, c.Outstanding, c.Received, c.Sent})
+		}
+		return append(serverStats(zk), field{"connections", cs}, field{"secure_connections", []any{}}), ""
+	}},
+	"system_properties": {run: systemProperties},
+	"voting_view":       {run: votingView},
+	"watch_summary": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+		c, p, t := zk.WatchSummary()
+		return object{{"num_connections", c}, {"num_paths", p}, {"num_total_watches", t}}, ""
+	}},
+	"watches": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+		m := map[string][]string{}
+		for id, paths := range zk.WatchesBySession() {
+			m[strconv.FormatInt(id, 10)] = paths
+		}
+		return object{{"session_id_to_watched_paths", m}}, ""
+	}},
+	"watches_by_path": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+		return object{{"path_to_session_ids", zk.WatchesByPath()}}, ""
+	}},
+	"zabstate": {run: zabState},
+}
+
+func fromKVs(kvs []server.KV) object {
+	o := make(object, 0, len(kvs))
+	for _, kv := range kvs {
+		o = append(o, field{kv.Key, kv.Value})
+	}
+	return o
+}
+
+// serverStats is srvr's JSON shape. zkraft does not track response sizes
+// or fsync thresholds; those fields carry ZooKeeper's "none yet" values.
+func serverStats(zk *server.Server) object {
+	st := zk.Stats()
+	data, logs := zk.DirSizes()
+	noSizes := object{{"last_buffer_size", -1}, {"min_buffer_size", -1}, {"max_buffer_size", -1}}
+	inner := object{
+		{"packets_sent", st.Sent}, {"packets_received", st.Received},
+		{"fsync_threshold_exceed_count", 0}, {"client_response_stats", noSizes},
+		{"data_dir_size", data}, {"log_dir_size", logs}, {"provider_null", false},
+		{"server_state", st.Mode}, {"last_processed_zxid", st.Zxid},
+		{"outstanding_requests", st.Outstanding}, {"avg_latency", server.JavaDouble(st.AvgLatency)},
+		{"max_latency", st.MaxLatency}, {"min_latency", st.MinLatency},
+		{"num_alive_client_connections", st.Connections}, {"uptime", st.Uptime.Milliseconds()},
+		{"auth_failed_count", st.AuthFailed}, {"non_mtlsremote_conn_count", 0}, {"non_mtlslocal_conn_count", 0},
+	}
+	return object{{"version", st.Version}, {"read_only", false}, {"server_stats", inner},
+		{"client_response", noSizes}, {"node_count", st.NodeCount}}
+}
+
+// lastSnapshot names the newest raft snapshot: zxid is its raft index in
+// hex (zkraft snapshots are cut at raft indexes, not zxids) and timestamp
+// the second it was taken; without one, "0" and the server's start, as
+// ZooKeeper's start-up snapshot would show.
+func lastSnapshot(zk *server.Server, _ *http.Request) (object, string) {
+	m := zk.Metrics()
+	ts := time.Now().Add(-m.Uptime)
+	if m.SnapshotCount > 0 {
+		ts = m.SnapshotTime
+	}
+	return object{{"zxid", strconv.FormatUint(m.SnapshotIndex, 16)}, {"timestamp", ts.Unix()}}, ""
+}
+
+// leader answers as ZooKeeper: a standalone server is "not initialized" as
+// a quorum peer.
+func leader(zk *server.Server, _ *http.Request) (object, string) {
+	v, ok := zk.Ensemble()
+	if !ok {
+		return nil, "server is not initialized"
+	}
+	o := object{{"is_leader", v.IsLeader}, {"leader_id", v.LeaderID}}
+	for _, m := range v.Members {
+		if m.ID == v.LeaderID && v.LeaderID != 0 {
+			host, _, _ := net.SplitHostPort(m.QuorumAddr)
+			o = append(o, field{"leader_ip", host})
+		}
+	}
+	return o, ""
+}
+
+func observers(zk *server.Server, _ *http.Request) (object, string) {
+	v, ok := zk.Ensemble()
+	list := []any{}
+	if ok && v.IsLeader {
+		for _, m := range v.Members {
+			if m.Observer {
+				list = append(list, object{{"sid", m.ID}, {"qpaddress", m.QuorumAddr}})
+			}
+		}
+	}
+	return object{{"synced_observers", v.SyncedObservers}, {"observers", list}}, ""
+}
+
+// votingView lists the voting members as server.N lines' values.
+func votingView(zk *server.Server, _ *http.Request) (object, string) {
+	v, _ := zk.Ensemble()
+	view := object{}
+	for _, m := range v.Members {
+		if m.Observer {
+			continue
+		}
+		line := m.QuorumAddr + ":" + portOf(m.ElectionAddr) + ":participant"
+		if m.ClientAddr != "" {
+			line += ";" + m.ClientAddr
+		}
+		view = append(view, field{strconv.Itoa(m.ID), line})
+	}
+	return object{{"current_config", view}}, ""
+}
+
+func portOf(hostPort string) string {
+	_, p, _ := net.SplitHostPort(hostPort)
+	return p
+}
+
+// zabState maps raft onto ZooKeeper's ZAB phases: broadcasting while a
+// leader is known, electing otherwise.
+func zabState(zk *server.Server, _ *http.Request) (object, string) {
+	v, ok := zk.Ensemble()
+	if !ok {
+		return object{{"voting", false}, {"zabstate", ""}}, ""
+	}
+	state := "election"
+	if v.LeaderID != 0 {
+		state = "broadcast"
+	}
+	return object{{"voting", v.Voting}, {"zabstate", state}}, ""
+}
+
+// systemProperties has no JVM to describe: it lists the Go runtime's
+// equivalents and every effective setting as zookeeper.<key>, the way
+// ZooKeeper turns zoo.cfg keys into system properties.
+func systemProperties(zk *server.Server, _ *http.Request) (object, string) {
+	wd, _ := os.Getwd()
+	o := object{
+		{"file.separator", string(os.PathSeparator)}, {"go.version", runtime.Version()},
+		{"line.separator", "\n"}, {"os.arch", runtime.GOARCH}, {"os.name", runtime.GOOS},
+		{"path.separator", string(os.PathListSeparator)}, {"user.dir", wd},
+	}
+	for _, l := range zk.ConfigLines() {
+		k, v, ok := strings.Cut(l, "=")
+		if !ok {
+			continue
+		}
+		if !strings.HasPrefix(k, "zookeeper.") {
+			k = "zookeeper." + k
+		}
+		o = append(o, field{k, v})
+	}
+	return o, ""
+}
