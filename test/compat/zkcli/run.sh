@@ -115,25 +115,15 @@ run_case() {
 # printed). Lists are sorted: the order of getChildren and getEphemerals is
 # unspecified (a hash set in ZooKeeper).
 normalise() {
-	# zkCli prints some outputs (ls) in pieces, and an event printed
-	# meanwhile ("\nWATCHER::\n\nWatchedEvent ...\n") can split such a
-	# line: a WATCHER:: line not preceded by an empty one ends a piece,
-	# which the line after the event completes.
-	awk '
-		function flush() { if (have) print prev; have = 0 }
-		/^WATCHER::$/ {
-			if (have && prev != "") { partial = prev; pending = 1; have = 0 } else flush()
-			state = 1; next
-		}
-		state == 1 && /^$/ { next }
-		state == 1 && /^WatchedEvent / { state = 2; next }
-		{
-			if (pending) { if (state == 2) $0 = partial $0; else print partial; pending = 0 }
-			state = 0
-			flush(); prev = $0; have = 1
-		}
-		END { if (pending) print partial; flush() }' |
-		grep -v -e '^SLF4J:' -e '^$' |
+	# zkCli prints lists (ls, getEphemerals) in pieces, and an event
+	# printed meanwhile can split one over several lines: once the event
+	# lines are gone, a line opening "[" runs until the line closing "]".
+	grep -v -e '^SLF4J:' -e '^$' -e '^WATCHER::$' -e '^WatchedEvent ' |
+		awk '
+		open { line = line $0; if ($0 ~ /\]$/) { print line; open = 0 } next }
+		/^\[/ && !/\]$/ { line = $0; open = 1; next }
+		{ print }
+		END { if (open) print line }' |
 		sed -E \
 			-e 's/^Connecting to .*/Connecting to SERVER/' \
 			-e 's/^(cZxid|mZxid|pZxid) = 0x[0-9a-f]+$/\1 = ZXID/' \
