@@ -187,28 +187,38 @@ func lastSnapshot(zk *server.Server, _ *http.Request) (object, string) {
 }
 
 // leader answers as ZooKeeper: a standalone server is "not initialized" as
-// a quorum peer.
+// a quorum peer; a member names the leader's id (-1 while none is known)
+// and host.
 func leader(zk *server.Server, _ *http.Request) (object, string) {
 	v, ok := zk.Ensemble()
 	if !ok {
 		return nil, "server is not initialized"
 	}
-	o := object{{"is_leader", v.IsLeader}, {"leader_id", v.LeaderID}}
-	for _, m := range v.Members {
-		if m.ID == v.LeaderID && v.LeaderID != 0 {
-			host, _, _ := net.SplitHostPort(m.QuorumAddr)
-			o = append(o, field{"leader_ip", host})
-		}
+	id, ip := -1, ""
+	if l, ok := member(v, v.LeaderID); ok {
+		id = l.ID
+		ip, _, _ = net.SplitHostPort(l.QuorumAddr)
 	}
-	return o, ""
+	return object{{"is_leader", v.IsLeader}, {"leader_id", id}, {"leader_ip", ip}}, ""
 }
 
+func member(v server.EnsembleView, id int) (server.Member, bool) {
+	for _, m := range v.Members {
+		if m.ID == id && id != 0 {
+			return m, true
+		}
+	}
+	return server.Member{}, false
+}
+
+// observers lists, on the leader, the observers that are keeping up with
+// raft; elsewhere none, as ZooKeeper's followers without observer masters.
 func observers(zk *server.Server, _ *http.Request) (object, string) {
 	v, ok := zk.Ensemble()
 	list := []any{}
 	if ok && v.IsLeader {
 		for _, m := range v.Members {
-			if m.Observer {
+			if m.Observer && m.ID != v.Self.ID {
 				list = append(list, object{{"sid", m.ID}, {"qpaddress", m.QuorumAddr}})
 			}
 		}
@@ -216,7 +226,7 @@ func observers(zk *server.Server, _ *http.Request) (object, string) {
 	return object{{"synced_observers", v.SyncedObservers}, {"observers", list}}, ""
 }
 
-// votingView lists the voting members as server.N lines' values.
+// votingView lists the voting members by id, with ZooKeeper's fields.
 func votingView(zk *server.Server, _ *http.Request) (object, string) {
 	v, _ := zk.Ensemble()
 	view := object{}
@@ -224,22 +234,16 @@ func votingView(zk *server.Server, _ *http.Request) (object, string) {
 		if m.Observer {
 			continue
 		}
-		line := m.QuorumAddr + ":" + portOf(m.ElectionAddr) + ":participant"
-		if m.ClientAddr != "" {
-			line += ";" + m.ClientAddr
-		}
-		view = append(view, field{strconv.Itoa(m.ID), line})
+		view = append(view, field{strconv.Itoa(m.ID), object{
+			{"serverAddresses", []string{m.QuorumAddr}}, {"electionAddresses", []string{m.ElectionAddr}},
+			{"clientAddress", m.ClientAddr}, {"learnerType", "participant"},
+		}})
 	}
 	return object{{"current_config", view}}, ""
 }
 
-func portOf(hostPort string) string {
-	_, p, _ := net.SplitHostPort(hostPort)
-	return p
-}
-
-// zabState maps raft onto ZooKeeper's ZAB phases: broadcasting while a
-// leader is known, electing otherwise.
+// zabState maps raft onto ZooKeeper's ZAB phases: broadcast while a leader
+// is known, election otherwise.
 func zabState(zk *server.Server, _ *http.Request) (object, string) {
 	v, ok := zk.Ensemble()
 	if !ok {
@@ -249,7 +253,13 @@ func zabState(zk *server.Server, _ *http.Request) (object, string) {
 	if v.LeaderID != 0 {
 		state = "broadcast"
 	}
-	return object{{"voting", v.Voting}, {"zabstate", state}}, ""
+	zxid := zk.Stats().Zxid
+	return object{
+		{"myid", v.Self.ID}, {"is_leader", v.IsLeader}, {"quorum_address", v.Self.QuorumAddr},
+		{"election_address", v.Self.ElectionAddr}, {"client_address", v.Self.ClientAddr},
+		{"voting", v.Voting}, {"last_zxid", "0x" + strconv.FormatInt(zxid, 16)},
+		{"zab_epoch", zxid >> 32}, {"zab_counter", zxid & 0xffffffff}, {"zabstate", state},
+	}, ""
 }
 
 // systemProperties has no JVM to describe: it lists the Go runtime's

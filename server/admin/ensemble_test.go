@@ -1,0 +1,140 @@
+package admin
+
+import (
+	"fmt"
+	"net"
+	"testing"
+	"time"
+
+	"github.com/go-zookeeper/zk"
+
+	"github.com/zkraft/zkraft/server"
+)
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	return ln.Addr().(*net.TCPAddr).Port
+}
+
+// TestEnsembleCommands runs three members on loopback ports: leader,
+// voting_view, zabstate and monitor describe the ensemble, and a write sent
+// to a follower counts as forwarded in its metrics.
+func TestEnsembleCommands(t *testing.T) {
+	var members []server.Member
+	for id := 1; id <= 3; id++ {
+		members = append(members, server.Member{
+			ID:           id,
+			QuorumAddr:   fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+			ElectionAddr: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
+		})
+	}
+	var zks []*server.Server
+	var admins []*Server
+	for id := 1; id <= 3; id++ {
+		o := server.DefaultOptions()
+		o.ClientAddr = "127.0.0.1:0"
+		o.DataDir = t.TempDir()
+		o.ServerID = id
+		o.TickTime = 200 * time.Millisecond
+		o.MinSessionTimeout = 800 * time.Millisecond
+		o.Members = members
+		s, err := server.New(o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Start(); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		zks = append(zks, s)
+		admins = append(admins, startAdmin(t, s, Options{Addr: "127.0.0.1:0"}))
+	}
+
+	// Wait until every member names the same leader.
+	deadline := time.Now().Add(20 * time.Second)
+	leaderID := 0
+	for {
+		ids := map[float64]int{}
+		leaders := 0
+		for _, a := range admins {
+			m := runCommand(t, a, "leader")
+			ids[m["leader_id"].(float64)]++
+			if m["is_leader"] == true {
+				leaders++
+			}
+		}
+		if len(ids) == 1 && leaders == 1 && ids[-1] == 0 {
+			for id := range ids {
+				leaderID = int(id)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no agreed leader after 20s: ids %v, %d leaders", ids, leaders)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+
+	for i, a := range admins {
+		id := i + 1
+		want := "follower"
+		if id == leaderID {
+			want = "leader"
+		}
+		// Status commands answer once the member serves (the first leader
+		// has proposed the cluster secret), a moment after the election.
+		mon := runCommand(t, a, "monitor")
+		for mon["error"] != nil && time.Now().Before(deadline) {
+			time.Sleep(50 * time.Millisecond)
+			mon = runCommand(t, a, "monitor")
+		}
+		if st := mon["server_state"]; st != want {
+			t.Errorf("member %d: monitor server_state %v, want %s", id, st, want)
+		}
+		zs := runCommand(t, a, "zabstate")
+		if zs["zabstate"] != "broadcast" || zs["voting"] != true || zs["myid"] != float64(id) {
+			t.Errorf("member %d: zabstate %v", id, zs)
+		}
+		vv, _ := runCommand(t, a, "voting_view")["current_config"].(map[string]any)
+		if len(vv) != 3 {
+			t.Errorf("member %d: voting_view %v, want 3 members", id, vv)
+		}
+		if m, _ := vv["1"].(map[string]any); m == nil || m["learnerType"] != "participant" {
+			t.Errorf("member %d: voting_view entry 1 = %v", id, vv["1"])
+		}
+	}
+
+	// A write through a follower is forwarded to the leader.
+	f := 0
+	if leaderID == 1 {
+		f = 1
+	}
+	c, ev, err := zk.Connect([]string{zks[f].Addr().String()}, 5*time.Second, zk.WithLogger(quietLogger{}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for c.State() != zk.StateHasSession {
+		select {
+		case <-ev:
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no session through member %d", f+1)
+		}
+	}
+	before := scrape(t, "http://"+admins[f].Addr().String()+"/metrics")["zkraft_forwarded_writes_total"]
+	if _, err := c.Create("/through-follower", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	after := scrape(t, "http://"+admins[f].Addr().String()+"/metrics")
+	if got := after["zkraft_forwarded_writes_total"]; got != before+1 {
+		t.Errorf("forwarded writes on the follower %v -> %v, want +1", before, got)
+	}
+	if after[`zkraft_raft_state{state="follower"}`] != 1 {
+		t.Errorf("follower's raft state samples: %v", after[`zkraft_raft_state{state="follower"}`])
+	}
+}
