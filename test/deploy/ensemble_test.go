@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,9 +46,15 @@ func TestComposeEnsemble(t *testing.T) {
 		expect(t, ctx, connect(t, ports[i]), "/deploy-test", "written through a follower")
 	}
 
+	// zkraft is PID 1 in its container: SIGTERM from docker stop must end
+	// it cleanly (exit 0), not by the SIGKILL after the grace period (137).
+	id := strings.TrimSpace(d.composeRun(ctx, "ps", "-q", fmt.Sprintf("zk%d", leader+1)))
 	start = time.Now()
 	d.composeRun(ctx, "stop", "-t", "10", fmt.Sprintf("zk%d", leader+1))
 	stopped := time.Since(start)
+	if code := strings.TrimSpace(d.run(ctx, nil, "docker", "inspect", "-f", "{{.State.ExitCode}}", id)); code != "0" {
+		t.Errorf("the stopped leader exited with %s, want 0 (a clean shutdown on SIGTERM)", code)
+	}
 	next := waitModes(t, ctx, ports, leader)
 	t.Logf("zk%d stopped in %v; zk%d leads %v after the stop returned",
 		leader+1, stopped.Round(time.Millisecond), next+1, time.Since(start.Add(stopped)).Round(time.Millisecond))
