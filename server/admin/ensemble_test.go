@@ -127,12 +127,22 @@ func TestEnsembleCommands(t *testing.T) {
 		}
 	}
 	before := scrape(t, "http://"+admins[f].Addr().String()+"/metrics")["zkraft_forwarded_writes_total"]
-	if _, err := c.Create("/through-follower", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
-		t.Fatal(err)
+	// A forward attempted while the new leader is still taking over drops
+	// the connection (the client retries, as with ZooKeeper's connection
+	// loss); a retry may find the node already made.
+	for try := 0; ; try++ {
+		_, err := c.Create("/through-follower", nil, 0, zk.WorldACL(zk.PermAll))
+		if err == nil || err == zk.ErrNodeExists {
+			break
+		}
+		if try == 20 {
+			t.Fatalf("create through member %d: %v", f+1, err)
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 	after := scrape(t, "http://"+admins[f].Addr().String()+"/metrics")
-	if got := after["zkraft_forwarded_writes_total"]; got != before+1 {
-		t.Errorf("forwarded writes on the follower %v -> %v, want +1", before, got)
+	if got := after["zkraft_forwarded_writes_total"]; got < before+1 {
+		t.Errorf("forwarded writes on the follower %v -> %v, want at least +1", before, got)
 	}
 	if after[`zkraft_raft_state{state="follower"}`] != 1 {
 		t.Errorf("follower's raft state samples: %v", after[`zkraft_raft_state{state="follower"}`])
