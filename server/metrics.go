@@ -7,6 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/hashicorp/raft"
+
 	"github.com/zkraft/zkraft/protocol"
 )
 
@@ -100,6 +102,13 @@ type Metrics struct {
 	SnapshotIndex    uint64
 	SnapshotSize     int64
 	SnapshotTime     time.Time
+	// Snapshots this process took, and the last one's capture time (the
+	// tree copy), write time and bytes written.
+	SnapshotsTaken   int64
+	SnapshotFailures int64
+	SnapshotCapture  time.Duration
+	SnapshotPersist  time.Duration
+	SnapshotBytes    int64
 	SnapshotCount    int
 	DataDirBytes     int64
 	DataLogDirBytes  int64
@@ -139,6 +148,11 @@ func (s *Server) Metrics() Metrics {
 			}
 		}
 	}
+	sn := &s.stats.snapshots
+	sn.mu.Lock()
+	m.SnapshotsTaken, m.SnapshotFailures = sn.count, sn.failures
+	m.SnapshotCapture, m.SnapshotPersist, m.SnapshotBytes = sn.capture, sn.persist, sn.bytes
+	sn.mu.Unlock()
 	s.stats.ops.mu.RLock()
 	for op, h := range s.stats.ops.m {
 		ol := OpLatency{Op: op.String(), Count: h.count.Load(), SumSeconds: float64(h.sumNs.Load()) / 1e9}
@@ -155,4 +169,50 @@ func (s *Server) Metrics() Metrics {
 	}
 	s.stats.ops.mu.RUnlock()
 	return m
+}
+
+// snapshotStats are the snapshots this process took: how many, and the
+// capture time, write time and size of the last one.
+type snapshotStats struct {
+	mu       sync.Mutex
+	count    int64
+	capture  time.Duration
+	persist  time.Duration
+	bytes    int64
+	failures int64
+}
+
+// timedSnapshot measures how long raft takes to write a snapshot and how
+// many bytes it wrote.
+type timedSnapshot struct {
+	raft.FSMSnapshot
+	stats   *snapshotStats
+	capture time.Duration
+}
+
+func (t *timedSnapshot) Persist(sink raft.SnapshotSink) error {
+	start := time.Now()
+	cs := &countingSink{SnapshotSink: sink}
+	err := t.FSMSnapshot.Persist(cs)
+	st := t.stats
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if err != nil {
+		st.failures++
+		return err
+	}
+	st.count++
+	st.capture, st.persist, st.bytes = t.capture, time.Since(start), cs.n
+	return nil
+}
+
+type countingSink struct {
+	raft.SnapshotSink
+	n int64
+}
+
+func (c *countingSink) Write(p []byte) (int, error) {
+	n, err := c.SnapshotSink.Write(p)
+	c.n += int64(n)
+	return n, err
 }

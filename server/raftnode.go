@@ -196,8 +196,9 @@ func (n *raftNode) closeStores() error {
 // apply (and no watch event of it) can slip between the state a reply shows
 // and its place in the connection's outbound queue.
 type lockedFSM struct {
-	mu *sync.RWMutex
-	f  *fsm.FSM
+	mu   *sync.RWMutex
+	f    *fsm.FSM
+	snap *snapshotStats // times and sizes snapshots for the metrics endpoint
 }
 
 func (l *lockedFSM) Apply(e *raft.Log) interface{} {
@@ -206,7 +207,14 @@ func (l *lockedFSM) Apply(e *raft.Log) interface{} {
 	return l.f.Apply(e)
 }
 
-func (l *lockedFSM) Snapshot() (raft.FSMSnapshot, error) { return l.f.Snapshot() }
+func (l *lockedFSM) Snapshot() (raft.FSMSnapshot, error) {
+	start := time.Now()
+	snap, err := l.f.Snapshot()
+	if err != nil || l.snap == nil {
+		return snap, err
+	}
+	return &timedSnapshot{FSMSnapshot: snap, stats: l.snap, capture: time.Since(start)}, nil
+}
 
 func (l *lockedFSM) Restore(r io.ReadCloser) error {
 	l.mu.Lock()
@@ -228,8 +236,8 @@ func (l *lockedBatchFSM) ApplyBatch(es []*raft.Log) []interface{} {
 }
 
 // wrapFSM returns the raft.FSM raft drives, keeping batching when f has it.
-func wrapFSM(mu *sync.RWMutex, f *fsm.FSM) raft.FSM {
-	l := lockedFSM{mu: mu, f: f}
+func wrapFSM(mu *sync.RWMutex, f *fsm.FSM, snap *snapshotStats) raft.FSM {
+	l := lockedFSM{mu: mu, f: f, snap: snap}
 	if b, ok := any(f).(raft.BatchingFSM); ok {
 		return &lockedBatchFSM{lockedFSM: l, b: b}
 	}

@@ -64,6 +64,7 @@ type serverStats struct {
 	// For the metrics endpoint; srst leaves them alone.
 	ops       opLatencies
 	forwarded atomic.Int64 // writes a follower or observer sent to the leader
+	snapshots snapshotStats
 }
 
 func (s *serverStats) observe(op protocol.OpCode, start time.Time, write bool) {

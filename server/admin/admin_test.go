@@ -25,7 +25,7 @@ func (quietLogger) Printf(string, ...any) {}
 
 // startZK starts a standalone server on a loopback port with a client
 // session that created /a and watches it.
-func startZK(t *testing.T) (*server.Server, *zk.Conn) {
+func startZK(t *testing.T, tweaks ...func(*server.Options)) (*server.Server, *zk.Conn) {
 	t.Helper()
 	o := server.DefaultOptions()
 	o.ClientAddr = "127.0.0.1:0"
@@ -33,6 +33,9 @@ func startZK(t *testing.T) (*server.Server, *zk.Conn) {
 	o.TickTime = 100 * time.Millisecond
 	o.MinSessionTimeout = 400 * time.Millisecond
 	o.ConfigLines = []string{"tickTime=100", "dataDir=" + o.DataDir}
+	for _, f := range tweaks {
+		f(&o)
+	}
 	s, err := server.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -365,5 +368,37 @@ func TestMetrics(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 		after = scrape(t, "http://"+a.Addr().String()+"/metrics")
+	}
+}
+
+func TestSnapshotMetrics(t *testing.T) {
+	s, c := startZK(t, func(o *server.Options) {
+		o.SnapshotThreshold = 1
+		o.SnapshotInterval = 20 * time.Millisecond
+	})
+	a := startAdmin(t, s, Options{Addr: "127.0.0.1:0"})
+	for i := range 5 {
+		if _, err := c.Create("/n"+strconv.Itoa(i), []byte("data"), 0, zk.WorldACL(zk.PermAll)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		m := scrape(t, "http://"+a.Addr().String()+"/metrics")
+		if m["zkraft_snapshots_taken_total"] >= 1 {
+			if m["zkraft_snapshot_persisted_bytes"] <= 0 || m["zkraft_snapshot_size_bytes"] <= 0 ||
+				m["zkraft_snapshots"] < 1 || m["zkraft_snapshot_index"] <= 0 || m["zkraft_snapshot_timestamp_seconds"] <= 0 {
+				t.Fatalf("a snapshot was taken but its samples are empty: %v", m)
+			}
+			ls := runCommand(t, a, "last_snapshot")
+			if ls["zxid"] == "0" {
+				t.Errorf("last_snapshot after a snapshot = %v", ls)
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no snapshot counted within 10s with a threshold of 1 entry")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

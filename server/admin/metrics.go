@@ -94,6 +94,11 @@ func exposition(zk *server.Server) []byte {
 		ts = m.SnapshotTime.Unix()
 	}
 	gauge("zkraft_snapshot_timestamp_seconds", "When the newest snapshot was taken (unix seconds).", ts)
+	counter("zkraft_snapshots_taken_total", "Raft snapshots this process wrote.", m.SnapshotsTaken)
+	counter("zkraft_snapshot_failures_total", "Raft snapshots this process failed to write.", m.SnapshotFailures)
+	gauge("zkraft_snapshot_capture_seconds", "Time the last snapshot took to capture the tree.", formatFloat(m.SnapshotCapture.Seconds()))
+	gauge("zkraft_snapshot_persist_seconds", "Time the last snapshot took to write.", formatFloat(m.SnapshotPersist.Seconds()))
+	gauge("zkraft_snapshot_persisted_bytes", "Bytes the last snapshot wrote.", m.SnapshotBytes)
 	gauge("zkraft_data_dir_bytes", "Bytes under dataDir.", m.DataDirBytes)
 	gauge("zkraft_data_log_dir_bytes", "Bytes under dataLogDir.", m.DataLogDirBytes)
 	return b.Bytes()
