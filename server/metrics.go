@@ -110,8 +110,10 @@ type Metrics struct {
 	SnapshotPersist  time.Duration
 	SnapshotBytes    int64
 	SnapshotCount    int
-	DataDirBytes     int64
-	DataLogDirBytes  int64
+	// LogWrites times raft log appends (each ends in an fsync).
+	LogWrites       OpLatency
+	DataDirBytes    int64
+	DataLogDirBytes int64
 }
 
 // Metrics collects the current values. It reads directory sizes, so it
@@ -128,6 +130,7 @@ func (s *Server) Metrics() Metrics {
 		Uptime: time.Since(s.started), Mode: s.mode(),
 	}
 	m.DataDirBytes, m.DataLogDirBytes = s.DirSizes()
+	m.LogWrites = s.stats.logWrites.snapshot("")
 	if n := s.node; n != nil {
 		st := n.raft.Stats()
 		u := func(k string) uint64 { v, _ := strconv.ParseUint(st[k], 10, 64); return v }
@@ -155,17 +158,7 @@ func (s *Server) Metrics() Metrics {
 	sn.mu.Unlock()
 	s.stats.ops.mu.RLock()
 	for op, h := range s.stats.ops.m {
-		ol := OpLatency{Op: op.String(), Count: h.count.Load(), SumSeconds: float64(h.sumNs.Load()) / 1e9}
-		var cum uint64
-		for i := range h.buckets {
-			cum += h.buckets[i].Load()
-			ol.Cumulative = append(ol.Cumulative, cum)
-		}
-		// Buckets and count are read one after another; never let +Inf
-		// fall below a bucket or the count disagree with it.
-		ol.Count = max(ol.Count, cum)
-		ol.Cumulative[len(ol.Cumulative)-1] = ol.Count
-		m.Ops = append(m.Ops, ol)
+		m.Ops = append(m.Ops, h.snapshot(op.String()))
 	}
 	s.stats.ops.mu.RUnlock()
 	return m
@@ -215,4 +208,37 @@ func (c *countingSink) Write(p []byte) (int, error) {
 	n, err := c.SnapshotSink.Write(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// timedLogStore times raft's log appends: a bolt transaction that commits
+// with an fsync, so this is the server's fsync latency as seen by raft.
+type timedLogStore struct {
+	raft.LogStore
+	h *opHistogram
+}
+
+func (t timedLogStore) StoreLog(l *raft.Log) error { return t.StoreLogs([]*raft.Log{l}) }
+
+func (t timedLogStore) StoreLogs(ls []*raft.Log) error {
+	start := time.Now()
+	err := t.LogStore.StoreLogs(ls)
+	if t.h != nil {
+		t.h.observe(time.Since(start))
+	}
+	return err
+}
+
+// histogram snapshots h with cumulative bucket counts.
+func (h *opHistogram) snapshot(op string) OpLatency {
+	ol := OpLatency{Op: op, Count: h.count.Load(), SumSeconds: float64(h.sumNs.Load()) / 1e9}
+	var cum uint64
+	for i := range h.buckets {
+		cum += h.buckets[i].Load()
+		ol.Cumulative = append(ol.Cumulative, cum)
+	}
+	// Buckets and count are read one after another; never let +Inf fall
+	// below a bucket or the count disagree with it.
+	ol.Count = max(ol.Count, cum)
+	ol.Cumulative[len(ol.Cumulative)-1] = ol.Count
+	return ol
 }

@@ -60,7 +60,7 @@ const (
 // starts raft over trans. It bootstraps a one-voter configuration only when
 // no earlier state exists; otherwise raft restores the newest snapshot and
 // replays the log into f.
-func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logger) (*raftNode, error) {
+func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logger, logWrites *opHistogram) (*raftNode, error) {
 	logDir := opts.DataLogDir
 	if logDir == "" {
 		logDir = opts.DataDir
@@ -125,7 +125,7 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 			return nil, fmt.Errorf("server: bootstrapping raft: %w", err)
 		}
 	}
-	n.raft, err = raft.NewRaft(conf, f, n.logs, n.stable, n.snaps, trans)
+	n.raft, err = raft.NewRaft(conf, f, timedLogStore{n.logs, logWrites}, n.stable, n.snaps, trans)
 	if err != nil {
 		return nil, fmt.Errorf("server: starting raft: %w", err)
 	}

@@ -110,7 +110,7 @@ func (s *Server) Start() error {
 	if trans == nil {
 		_, trans = raft.NewInmemTransport(raft.ServerAddress(fmt.Sprintf("zkraft-%d", s.opts.ServerID)))
 	}
-	node, err := openRaft(&s.opts, wrapFSM(&s.stateMu, s.fsm, &s.stats.snapshots), trans, s.log)
+	node, err := openRaft(&s.opts, wrapFSM(&s.stateMu, s.fsm, &s.stats.snapshots), trans, s.log, &s.stats.logWrites)
 	if err != nil {
 		if s.ens != nil {
 			s.ens.close()

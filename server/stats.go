@@ -65,6 +65,7 @@ type serverStats struct {
 	ops       opLatencies
 	forwarded atomic.Int64 // writes a follower or observer sent to the leader
 	snapshots snapshotStats
+	logWrites opHistogram // raft log appends, each ending in an fsync
 }
 
 func (s *serverStats) observe(op protocol.OpCode, start time.Time, write bool) {

@@ -353,6 +353,10 @@ func TestMetrics(t *testing.T) {
 			t.Errorf("%s = %v (present %v), want %v", k, got, ok, want)
 		}
 	}
+	if after["zkraft_log_write_seconds_count"] <= before["zkraft_log_write_seconds_count"] {
+		t.Errorf("a create wrote no raft log: zkraft_log_write_seconds_count %v -> %v",
+			before["zkraft_log_write_seconds_count"], after["zkraft_log_write_seconds_count"])
+	}
 	for _, k := range []string{"zkraft_raft_term", "zkraft_raft_commit_index", "zkraft_raft_applied_index", "zkraft_data_size_bytes"} {
 		if after[k] <= 0 {
 			t.Errorf("%s = %v, want > 0", k, after[k])

@@ -51,13 +51,11 @@ func exposition(zk *server.Server) []byte {
 	b.WriteString("# HELP zkraft_request_duration_seconds Time from reading a request to queueing its reply, by op.\n" +
 		"# TYPE zkraft_request_duration_seconds histogram\n")
 	for _, op := range m.Ops {
-		for i, le := range server.LatencyBuckets {
-			fmt.Fprintf(&b, "zkraft_request_duration_seconds_bucket{op=%q,le=%q} %d\n", op.Op, formatFloat(le), op.Cumulative[i])
-		}
-		fmt.Fprintf(&b, "zkraft_request_duration_seconds_bucket{op=%q,le=\"+Inf\"} %d\n", op.Op, op.Count)
-		fmt.Fprintf(&b, "zkraft_request_duration_seconds_sum{op=%q} %s\n", op.Op, formatFloat(op.SumSeconds))
-		fmt.Fprintf(&b, "zkraft_request_duration_seconds_count{op=%q} %d\n", op.Op, op.Count)
+		histogram(&b, "zkraft_request_duration_seconds", fmt.Sprintf("op=%q,", op.Op), op)
 	}
+	b.WriteString("# HELP zkraft_log_write_seconds Raft log appends, each committed with an fsync.\n" +
+		"# TYPE zkraft_log_write_seconds histogram\n")
+	histogram(&b, "zkraft_log_write_seconds", "", m.LogWrites)
 
 	gauge("zkraft_outstanding_requests", "Requests read and not yet answered.", m.Outstanding)
 	gauge("zkraft_sessions", "Live sessions in the ensemble.", m.Sessions)
@@ -102,6 +100,20 @@ func exposition(zk *server.Server) []byte {
 	gauge("zkraft_data_dir_bytes", "Bytes under dataDir.", m.DataDirBytes)
 	gauge("zkraft_data_log_dir_bytes", "Bytes under dataLogDir.", m.DataLogDirBytes)
 	return b.Bytes()
+}
+
+// histogram writes one histogram's samples; labels is "" or ends in a comma.
+func histogram(b *bytes.Buffer, name, labels string, h server.OpLatency) {
+	for i, le := range server.LatencyBuckets {
+		fmt.Fprintf(b, "%s_bucket{%sle=%q} %d\n", name, labels, formatFloat(le), h.Cumulative[i])
+	}
+	fmt.Fprintf(b, "%s_bucket{%sle=\"+Inf\"} %d\n", name, labels, h.Count)
+	braces := ""
+	if labels != "" {
+		braces = "{" + strings.TrimSuffix(labels, ",") + "}"
+	}
+	fmt.Fprintf(b, "%s_sum%s %s\n", name, braces, formatFloat(h.SumSeconds))
+	fmt.Fprintf(b, "%s_count%s %d\n", name, braces, h.Count)
 }
 
 // number formats mntr's numeric values; strings (version, state, zxid) are
