@@ -166,7 +166,7 @@ func (a *Server) serveCommand(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case !ok:
 		resp = object{{"command", name}, {"error", "Unknown command: " + name}}
-	case c.serving && !a.zk.Serving():
+	case !c.anyState && !a.zk.Serving():
 		resp = object{{"command", name}, {"error", server.NotServingMessage}}
 	default:
 		body, errMsg := c.run(a.zk, r)

@@ -13,12 +13,13 @@ import (
 )
 
 // command is one AdminServer command. run returns the command's own fields,
-// or a non-empty error message. serving commands answer the not-serving
-// message on an ensemble member without a leader, as their four-letter
-// words do.
+// or a non-empty error message. As in ZooKeeper, a command answers the
+// not-serving message on an ensemble member that knows no leader unless it
+// is marked anyState (ZooKeeper's commands that need no running server:
+// environment, get_trace_mask, monitor, system_properties, zabstate).
 type command struct {
-	run     func(zk *server.Server, r *http.Request) (object, string)
-	serving bool
+	run      func(zk *server.Server, r *http.Request) (object, string)
+	anyState bool
 }
 
 // aliases map ZooKeeper's short names onto the primary names; answers carry
@@ -47,14 +48,14 @@ var commands = map[string]command{
 		zk.ResetConnectionStats()
 		return nil, ""
 	}},
-	"connections": {serving: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
+	"connections": {run: func(zk *server.Server, _ *http.Request) (object, string) {
 		return object{{"connections", zk.Connections()}, {"secure_connections", []any{}}}, ""
 	}},
 	"dirs": {run: func(zk *server.Server, _ *http.Request) (object, string) {
 		d, l := zk.DirSizes()
 		return object{{"datadir_size", d}, {"logdir_size", l}}, ""
 	}},
-	"dump": {serving: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
+	"dump": {run: func(zk *server.Server, _ *http.Request) (object, string) {
 		exp := map[string][]int64{}
 		for at, ids := range zk.SessionExpiries() {
 			exp[strconv.FormatInt(at, 10)] = ids
@@ -65,10 +66,10 @@ var commands = map[string]command{
 		}
 		return object{{"expiry_time_to_session_ids", exp}, {"session_id_to_ephemeral_paths", eph}}, ""
 	}},
-	"environment": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+	"environment": {anyState: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
 		return fromKVs(zk.Environment()), ""
 	}},
-	"get_trace_mask": {run: func(*server.Server, *http.Request) (object, string) {
+	"get_trace_mask": {anyState: true, run: func(*server.Server, *http.Request) (object, string) {
 		return object{{"tracemask", traceMask}}, ""
 	}},
 	"hash": {run: func(*server.Server, *http.Request) (object, string) {
@@ -87,7 +88,7 @@ var commands = map[string]command{
 	}},
 	"last_snapshot": {run: lastSnapshot},
 	"leader":        {run: leader},
-	"monitor": {serving: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
+	"monitor": {anyState: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
 		return fromKVs(zk.Monitor()), ""
 	}},
 	"observer_connection_stat_reset": {run: func(*server.Server, *http.Request) (object, string) {
@@ -97,7 +98,7 @@ var commands = map[string]command{
 	"ruok": {run: func(*server.Server, *http.Request) (object, string) {
 		return nil, ""
 	}},
-	"server_stats": {serving: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
+	"server_stats": {run: func(zk *server.Server, _ *http.Request) (object, string) {
 		return serverStats(zk), ""
 	}},
 	"set_trace_mask": {run: func(_ *server.Server, r *http.Request) (object, string) {
@@ -112,7 +113,7 @@ var commands = map[string]command{
 		zk.ResetStats()
 		return nil, ""
 	}},
-	"stats": {serving: true, run: func(zk *server.Server, _ *http.Request) (object, string) {
+	"stats": {run: func(zk *server.Server, _ *http.Request) (object, string) {
 		type brief struct {
 			RemoteAddr  string `json:"remote_socket_address"`
 			InterestOps int    `json:"interest_ops"`
@@ -126,7 +127,7 @@ var commands = map[string]command{
 		}
 		return append(serverStats(zk), field{"connections", cs}, field{"secure_connections", []any{}}), ""
 	}},
-	"system_properties": {run: systemProperties},
+	"system_properties": {anyState: true, run: systemProperties},
 	"voting_view":       {run: votingView},
 	"watch_summary": {run: func(zk *server.Server, _ *http.Request) (object, string) {
 		c, p, t := zk.WatchSummary()
@@ -142,7 +143,7 @@ var commands = map[string]command{
 	"watches_by_path": {run: func(zk *server.Server, _ *http.Request) (object, string) {
 		return object{{"path_to_session_ids", zk.WatchesByPath()}}, ""
 	}},
-	"zabstate": {run: zabState},
+	"zabstate": {anyState: true, run: zabState},
 }
 
 func fromKVs(kvs []server.KV) object {

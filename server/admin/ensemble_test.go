@@ -62,8 +62,14 @@ func TestEnsembleCommands(t *testing.T) {
 		ids := map[float64]int{}
 		leaders := 0
 		for _, a := range admins {
+			// Until the member serves, leader answers the not-serving
+			// error without fields.
 			m := runCommand(t, a, "leader")
-			ids[m["leader_id"].(float64)]++
+			id, ok := m["leader_id"].(float64)
+			if !ok {
+				id = -1
+			}
+			ids[id]++
 			if m["is_leader"] == true {
 				leaders++
 			}
@@ -146,5 +152,42 @@ func TestEnsembleCommands(t *testing.T) {
 	}
 	if after[`zkraft_raft_state{state="follower"}`] != 1 {
 		t.Errorf("follower's raft state samples: %v", after[`zkraft_raft_state{state="follower"}`])
+	}
+}
+
+// TestNotServing: a member alone (no quorum, no leader) answers the status
+// commands with ZooKeeper's not-serving error; the commands ZooKeeper runs
+// without a running server still answer.
+func TestNotServing(t *testing.T) {
+	var members []server.Member
+	for id := 1; id <= 3; id++ {
+		members = append(members, server.Member{ID: id, QuorumAddr: fmt.Sprintf("127.0.0.1:%d", freePort(t))})
+	}
+	o := server.DefaultOptions()
+	o.ClientAddr = "127.0.0.1:0"
+	o.DataDir = t.TempDir()
+	o.Members = members
+	s, err := server.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	a := startAdmin(t, s, Options{Addr: "127.0.0.1:0"})
+	for _, name := range []string{"stats", "server_stats", "connections", "dump", "leader", "watches"} {
+		m := runCommand(t, a, name)
+		if m["error"] != server.NotServingMessage || m["command"] != name || len(m) != 2 {
+			t.Errorf("%s without a leader = %v, want only command and the not-serving error", name, m)
+		}
+	}
+	for _, name := range []string{"monitor", "environment", "get_trace_mask", "system_properties", "zabstate"} {
+		if m := runCommand(t, a, name); m["error"] != nil {
+			t.Errorf("%s without a leader = %v, want an answer", name, m)
+		}
+	}
+	if zs := runCommand(t, a, "zabstate"); zs["zabstate"] != "election" {
+		t.Errorf("zabstate without a leader = %v, want election", zs)
 	}
 }
