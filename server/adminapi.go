@@ -111,17 +111,17 @@ type ConnInfo struct {
 
 // ConnSession are the session details of a connection (ms and ids).
 type ConnSession struct {
-	SessionID    int64   `json:"session_id"`
-	LastOp       string  `json:"last_operation"`
-	Established  int64   `json:"established"`
-	Timeout      int64   `json:"session_timeout"`
-	LastCxid     int64   `json:"last_cxid"`
-	LastZxid     int64   `json:"last_zxid"`
-	LastResponse int64   `json:"last_response_time"`
-	LastLatency  int64   `json:"last_latency"`
-	MinLatency   int64   `json:"min_latency"`
-	AvgLatency   float64 `json:"avg_latency"`
-	MaxLatency   int64   `json:"max_latency"`
+	SessionID    int64  `json:"session_id"`
+	LastOp       string `json:"last_operation"`
+	Established  int64  `json:"established"`
+	Timeout      int64  `json:"session_timeout"`
+	LastCxid     int64  `json:"last_cxid"`
+	LastZxid     int64  `json:"last_zxid"`
+	LastResponse int64  `json:"last_response_time"`
+	LastLatency  int64  `json:"last_latency"`
+	MinLatency   int64  `json:"min_latency"`
+	AvgLatency   int64  `json:"avg_latency"` // truncated, as ZooKeeper's
+	MaxLatency   int64  `json:"max_latency"`
 }
 
 // Connections lists the client connections, oldest first.
@@ -148,7 +148,7 @@ func (s *Server) Connections() []ConnInfo {
 				SessionID: id, LastOp: lop, Established: st.established.UnixMilli(),
 				Timeout:  time.Duration(c.timeout.Load()).Milliseconds(),
 				LastCxid: int64(st.lastCxid.Load()), LastZxid: st.lastZxid.Load(), LastResponse: st.lastResp.Load(),
-				LastLatency: last, MinLatency: mn, AvgLatency: avg, MaxLatency: mx,
+				LastLatency: last, MinLatency: mn, AvgLatency: int64(avg), MaxLatency: mx,
 			}
 		}
 		out = append(out, ci)

@@ -226,7 +226,7 @@ func (s *Server) writeCons(b *bytes.Buffer) {
 		if cs := c.ConnSession; cs != nil {
 			fmt.Fprintf(b, ",sid=0x%x,lop=%s,est=%d,to=%d,lcxid=0x%x,lzxid=0x%x,lresp=%d,llat=%d,minlat=%d,avglat=%d,maxlat=%d",
 				cs.SessionID, cs.LastOp, cs.Established, cs.Timeout, int32(cs.LastCxid),
-				cs.LastZxid, cs.LastResponse, cs.LastLatency, cs.MinLatency, int64(cs.AvgLatency), cs.MaxLatency)
+				cs.LastZxid, cs.LastResponse, cs.LastLatency, cs.MinLatency, cs.AvgLatency, cs.MaxLatency)
 		}
 		b.WriteString(")\n")
 	}
