@@ -40,7 +40,14 @@ uses embedded defaults: client port 2181, tickTime 2000, data in
 
 A zoo.cfg listing an ensemble (server.N lines with more than one
 participant) runs this server as the member named by dataDir/myid: the
-ensemble forms by itself once a quorum of the listed servers is up.`,
+ensemble forms by itself once a quorum of the listed servers is up.
+
+The AdminServer answers ZooKeeper's commands as JSON on
+admin.serverAddress:admin.serverPort (default 0.0.0.0:8080) under
+admin.commandURL (/commands), with Prometheus metrics at /metrics;
+admin.enableServer=false turns it off. With
+metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider
+/metrics is also served on metricsProvider.httpHost:httpPort (0.0.0.0:7000).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
 	}
