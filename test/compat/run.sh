@@ -10,6 +10,7 @@
 # suite, default 180), COMPAT_JOBS (suites run at once, default 2),
 # CI (true: a skipped suite counts as failed).
 set -uo pipefail
+set +m # no job control: setsid below must not fork, suite.pid is the session id
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 root=$(cd "$here/../.." && pwd)
@@ -48,14 +49,25 @@ zookeeper) ;;
 esac
 
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/zkraft-compat.XXXXXX")
+# stop_session SID: stops every process of a suite's session (its run.sh
+# and all it started, also under timeouts of their own, which take process
+# groups of their own), by PID.
+stop_session() {
+	local sig pids
+	for sig in TERM KILL; do
+		pids=$(ps -o pid= -s "$1" 2>/dev/null)
+		[ -n "$pids" ] || return 0
+		# shellcheck disable=SC2086 # one PID per word
+		kill -"$sig" $pids 2>/dev/null
+		[ $sig = TERM ] && sleep 1
+	done
+}
+
 cleanup() {
 	local d
 	# Stop the suites still running (an interrupt) and then every server.
 	for d in "$tmp"/*/; do
-		if [ -f "$d/suite.pid" ]; then
-			kill -TERM -- "-$(cat "$d/suite.pid")" 2>/dev/null
-			kill -TERM "$(cat "$d/suite.pid")" 2>/dev/null
-		fi
+		[ -f "$d/suite.pid" ] && stop_session "$(cat "$d/suite.pid")"
 	done
 	# Every server directory holds a zoo.cfg, the suites' own ones too.
 	find "$tmp" -name zoo.cfg 2>/dev/null | while read -r f; do
@@ -113,20 +125,21 @@ run_suite() {
 		echo 1 >"$d/rc.tmp" && mv "$d/rc.tmp" "$d/rc" # last, whole: the main loop waits for rc
 		return
 	fi
-	# timeout runs the suite in a process group of its own and signals the
-	# whole group, so a timeout or an interrupt stops all of it (JVMs,
-	# python, C programs).
+	# The suite runs in a session of its own (setsid), whose id is the PID
+	# recorded in suite.pid: whatever of it outlives run.sh or its timeout
+	# (JVMs, python, C programs) is found by that id and stopped.
 	(
 		cd "$here/$name" &&
 			ZK_CONNECT=$(compat_server_addr "$d/server") \
 				ZK_SERVER_DIR="$d/server" \
 				ZK_SUPER_AUTH="$COMPAT_SUPER_AUTH" \
 				COMPAT_TMP="$d/scratch" \
-				exec timeout -k 10 "$suite_timeout" bash ./run.sh
+				exec setsid timeout -k 10 "$suite_timeout" bash ./run.sh
 	) >"$d/out" 2>>"$d/stderr" &
 	echo $! >"$d/suite.pid"
 	wait $!
 	rc=$?
+	stop_session "$(cat "$d/suite.pid")"
 	rm -f "$d/suite.pid"
 	if [ $rc -eq 124 ] || [ $rc -eq 137 ]; then
 		echo "FAIL $name/timeout: still running after ${suite_timeout}s, stopped" >>"$d/out"

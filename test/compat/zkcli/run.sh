@@ -18,8 +18,9 @@
 # ids, ports, log noise and the asynchronously printed watch events taken
 # out), must equal expected/<name>.golden, recorded from Apache ZooKeeper 3.8:
 #
-#   ZK_TARGET=zookeeper ZK_CONNECT=... ./run.sh --record   (or ../run.sh with
-#   ZKRAFT_TARGET=zookeeper and ZKCLI_RECORD=1)
+#   ZKRAFT_TARGET=zookeeper ZKCLI_RECORD=1 ../run.sh zkcli
+#
+# (or, with a server of your own, ZK_CONNECT=... ./run.sh --record [case...]).
 #
 # so the suite shows that zkraft prints exactly what ZooKeeper prints.
 set -uo pipefail
@@ -28,7 +29,12 @@ suite=zkcli
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 zkcli=/usr/share/zookeeper/bin/zkCli.sh
 record="${ZKCLI_RECORD:-0}"
-[ "${1:-}" = --record ] && record=1
+if [ "${1:-}" = --record ]; then
+	record=1
+	shift
+fi
+# Remaining arguments name cases to run (e.g. 04-watches); default all.
+only=("$@")
 
 if [ ! -x "$zkcli" ]; then
 	echo "SKIP $suite: zookeeper not installed ($zkcli missing)"
@@ -142,6 +148,9 @@ normalise() {
 pass=0 fail=0
 for file in "$here"/cases/*.zk; do
 	name=$(basename "$file" .zk)
+	if [ ${#only[@]} -gt 0 ] && [[ " ${only[*]} " != *" $name "* ]]; then
+		continue
+	fi
 	out="$work/$name.out"
 	run_case "$file" "$out"
 	why=()
