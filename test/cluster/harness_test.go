@@ -96,7 +96,7 @@ func newEnsemble(t *testing.T, n int, extra string) *ensemble {
 		fmt.Fprintf(&lines, "server.%d=127.0.0.1:%d:%d;127.0.0.1:%d\n", m.id, m.quorumPort, m.elec, m.clientPort)
 	}
 	for _, m := range e.members {
-		cfg := fmt.Sprintf("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=%s\n4lw.commands.whitelist=*\n%s%s",
+		cfg := fmt.Sprintf("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=%s\n4lw.commands.whitelist=*\nadmin.enableServer=false\n%s%s",
 			filepath.Join(m.dir, "data"), extra, lines.String())
 		if err := os.MkdirAll(filepath.Join(m.dir, "data"), 0o755); err != nil {
 			t.Fatal(err)
