@@ -209,10 +209,17 @@ func (c *conn) writeLoop() {
 			// that writes before it reads (the Java client) then sees a
 			// plain disconnect and loses the reply. End with FIN instead
 			// and discard input until the client closes, for at most a
-			// second.
+			// second (set on every read: a reader still running after a
+			// session ended moves the deadline on each frame).
 			if tc, ok := c.nc.(*net.TCPConn); ok && tc.CloseWrite() == nil {
-				tc.SetReadDeadline(time.Now().Add(time.Second))
-				io.Copy(io.Discard, tc)
+				until := time.Now().Add(time.Second)
+				var discard [4096]byte
+				for time.Now().Before(until) {
+					tc.SetReadDeadline(until)
+					if _, err := tc.Read(discard[:]); err != nil {
+						break
+					}
+				}
 			}
 			c.close()
 			return
