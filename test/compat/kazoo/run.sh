@@ -12,4 +12,4 @@ if [ ! -x "$py" ] || ! "$py" -c 'import kazoo' 2>/dev/null; then
 fi
 : "${ZK_CONNECT:?ZK_CONNECT must be host:port of the server under test}"
 # Every case bounds itself (30 s); this bounds the whole suite.
-exec timeout -k 5 170 "$py" -u suite.py "$@"
+exec timeout -k 5 170 "$py" -B -u suite.py "$@"
