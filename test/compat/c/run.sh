@@ -16,7 +16,7 @@ fi
 
 out=$(mktemp -d "${COMPAT_TMP:-${TMPDIR:-/tmp}}/c.XXXXXX")
 trap 'rm -rf "$out"' EXIT
-if ! gcc -std=c11 -D_GNU_SOURCE -DTHREADED -O1 -g -Wall -Wextra -Werror -Wno-format-truncation -o "$out/compat" compat.c \
+if ! gcc -std=c11 -D_GNU_SOURCE -DTHREADED -O1 -g -Wall -Wextra -Werror -Wno-format-truncation -o "$out/compat" compat.c cases_core.c cases_more.c \
 	-lzookeeper_mt -lpthread 2>"$out/gcc.log"; then
 	echo "FAIL c/build: gcc failed: $(head -c 600 "$out/gcc.log" | tr '\n' ' ')"
 	echo "c: 0 passed, 1 failed"
