@@ -404,19 +404,9 @@ func (s *diffSide) barrier() ([diffSessions]int64, error) {
 	return seq, nil
 }
 
-// unordered runs step between two barriers and records the window.
-func (s *diffSide) unordered(op int, step func() error) error {
-	from, err := s.barrier()
-	if err != nil {
-		return err
-	}
-	if err := step(); err != nil {
-		return err
-	}
-	to, err := s.barrier()
-	if err != nil {
-		return err
-	}
+// window records that the notifications between the barriers from and to
+// are compared as a set.
+func (s *diffSide) window(op int, from, to [diffSessions]int64) {
 	for i := range s.windows {
 		switch {
 		case from[i] >= 0 && to[i] >= 0:
@@ -428,7 +418,6 @@ func (s *diffSide) unordered(op int, step func() error) error {
 			s.cutoff[i] = from[i]
 		}
 	}
-	return nil
 }
 
 // events renders each session's notifications, each placed after the index
