@@ -1,5 +1,5 @@
 /* C client suite: setAcl, containers and TTL nodes, getconfig/reconfig,
- * removeWatches, and the order of pipelined async requests. */
+ * removeWatches, the order of pipelined async requests, session takeover. */
 
 #include "compat.h"
 
@@ -181,3 +181,53 @@ int case_set_acl(zhandle_t *zh, const char *root)
 	return 1;
 }
 
+
+/* Another handle resuming this session (id and password) and closing it
+ * ends the session: the first handle is told its session expired, and its
+ * ephemeral is gone. */
+int case_session_takeover(zhandle_t *zh, const char *root)
+{
+	static const char *tag = "takeover";
+	char p[512];
+	struct Stat st;
+	zhandle_t *a, *b;
+	clientid_t id;
+	int ok = 0;
+
+	join(p, sizeof p, root, "eph");
+	a = zookeeper_init(hosts, watcher, 10000, NULL, (void *)tag, 0);
+	CHECK(a != NULL, "zookeeper_init failed");
+	for (int i = 0; i < WAIT_MS / 10 && zoo_state(a) != ZOO_CONNECTED_STATE; i++)
+		usleep(10000);
+	if (zoo_state(a) != ZOO_CONNECTED_STATE ||
+	    zoo_create(a, p, "", 0, &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0) != ZOK) {
+		snprintf(why, sizeof why, "first handle did not connect and create its ephemeral");
+		goto out;
+	}
+	id = *zoo_client_id(a);
+	b = zookeeper_init(hosts, NULL, 10000, &id, NULL, 0);
+	for (int i = 0; b != NULL && i < WAIT_MS / 10 && zoo_state(b) != ZOO_CONNECTED_STATE; i++)
+		usleep(10000);
+	if (b == NULL || zoo_state(b) != ZOO_CONNECTED_STATE || zoo_client_id(b)->client_id != id.client_id) {
+		snprintf(why, sizeof why, "second handle did not resume the session");
+		if (b != NULL)
+			zookeeper_close(b);
+		goto out;
+	}
+	zookeeper_close(b);
+	for (int i = 0; i < WAIT_MS / 10 && zoo_state(a) != ZOO_EXPIRED_SESSION_STATE; i++)
+		usleep(10000);
+	if (zoo_state(a) != ZOO_EXPIRED_SESSION_STATE) {
+		snprintf(why, sizeof why, "first handle in state %d, want expired (%d)", zoo_state(a),
+			 ZOO_EXPIRED_SESSION_STATE);
+		goto out;
+	}
+	if (zoo_exists(zh, p, 0, &st) != ZNONODE) {
+		snprintf(why, sizeof why, "the ephemeral outlived its session");
+		goto out;
+	}
+	ok = 1;
+out:
+	zookeeper_close(a);
+	return ok;
+}

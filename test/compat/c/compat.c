@@ -167,6 +167,7 @@ static const struct test tests[] = {
 	{"config_reconfig", case_config_reconfig},
 	{"remove_watches", case_remove_watches},
 	{"async_order", case_async_order},
+	{"session_takeover", case_session_takeover},
 	{"close", case_close},
 };
 

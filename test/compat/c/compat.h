@@ -69,5 +69,6 @@ int case_container_ttl(zhandle_t *zh, const char *root);
 int case_config_reconfig(zhandle_t *zh, const char *root);
 int case_remove_watches(zhandle_t *zh, const char *root);
 int case_async_order(zhandle_t *zh, const char *root);
+int case_session_takeover(zhandle_t *zh, const char *root);
 
 #endif
