@@ -35,7 +35,7 @@ var (
 
 const (
 	diffCISeeds     = 150
-	diffCISeedsRace = 100// with -race (see diff_race_test.go)
+	diffCISeedsRace = 100 // with -race (see diff_race_test.go)
 	diffDefaultOps  = 400
 	// Shrinking stops after this many replays or this long, whichever first.
 	diffShrinkReplays = 200
