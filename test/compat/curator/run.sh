@@ -39,7 +39,7 @@ cp="$jars/curator-recipes.jar:$jars/curator-framework.jar:$jars/curator-client.j
 summary() { echo "$suite: $(grep -c '^PASS ' "$work/out") passed, $(grep -c '^FAIL ' "$work/out") failed"; }
 
 touch "$work/out"
-if ! javac -nowarn -Xlint:none -encoding UTF-8 -d "$work/classes" -cp "$cp" "$here"/src/*.java >"$work/javac.log" 2>&1; then
+if ! javac -nowarn -Xlint:none -encoding UTF-8 -d "$work/classes" -cp "$cp" "$here"/src/*.java "$here"/../java/*.java >"$work/javac.log" 2>&1; then
 	echo "FAIL $suite/compile: javac failed: $(head -c 600 "$work/javac.log" | tr '\n' ' ')" | tee -a "$work/out"
 	summary
 	exit 1

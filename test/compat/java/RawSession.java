@@ -20,7 +20,8 @@ import org.apache.zookeeper.proto.RequestHeader;
 /**
  * A bare client connection: it sends exactly what a case asks for and
  * nothing else (no pings), so a case can resume another handle's session
- * or let a session time out while its socket stays open.
+ * or let a session time out while its socket stays open. Shared by the
+ * Curator and Kafka suites (both run.sh compile it beside their own src/).
  */
 final class RawSession implements AutoCloseable {
     final Socket socket;
