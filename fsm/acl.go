@@ -28,6 +28,12 @@ func DigestID(userPassword string) string {
 	return user + ":" + base64.StdEncoding.EncodeToString(sum[:])
 }
 
+// CanRead reports whether a connection with identities auth may learn of a
+// change to a node with acl: the check before a watch event is delivered.
+func CanRead(acl []protocol.ACL, auth []protocol.Id) bool {
+	return allowed(acl, protocol.PermRead, auth)
+}
+
 // allowed reports whether an identity in auth holds one of the perm bits on a
 // node with acl. world:anyone is implied; a super identity passes everything;
 // an empty ACL allows everything (ZooKeeper's checkACL does the same).

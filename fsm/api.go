@@ -45,6 +45,10 @@ type CreateSessionBody struct {
 type Event struct {
 	Type protocol.EventType // NodeCreated, NodeDeleted, NodeDataChanged, NodeChildrenChanged
 	Path string
+	// ACL of the node the event is about (the parent's for
+	// NodeChildrenChanged). A watcher without READ on it is not told, as
+	// ZooKeeper 3.8.4+/3.9.2+ do since CVE-2024-23944.
+	ACL []protocol.ACL
 }
 
 // Result is what applying one entry produced. Apply returns it (raft's

@@ -28,7 +28,7 @@ func (t *tx) setData(path string, data []byte, version int32) (*znode, protocol.
 	c.mtime = t.now
 	t.put(path, c)
 	t.quotaUsage(path, 0, int64(len(data)-len(n.data)))
-	t.event(protocol.EventNodeDataChanged, path)
+	t.event(protocol.EventNodeDataChanged, path, c.acl)
 	return c, protocol.ErrOK
 }
 

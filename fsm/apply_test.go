@@ -54,7 +54,7 @@ func TestMultiSuccess(t *testing.T) {
 	if mm.Czxid != r.Zxid || mm.Mzxid != r.Zxid || mm.Version != 1 || mm.Cversion != 3 || mm.NumChildren != 1 {
 		t.Errorf("/mm %+v", mm)
 	}
-	want := []Event{
+	want := []pathEvent{
 		{protocol.EventNodeCreated, "/mm"}, {protocol.EventNodeChildrenChanged, "/"},
 		{protocol.EventNodeCreated, "/mm/a"}, {protocol.EventNodeChildrenChanged, "/mm"},
 		{protocol.EventNodeDeleted, "/mm/a"}, {protocol.EventNodeChildrenChanged, "/mm"},
@@ -63,7 +63,7 @@ func TestMultiSuccess(t *testing.T) {
 		{protocol.EventNodeCreated, "/cont"}, {protocol.EventNodeChildrenChanged, "/"},
 		{protocol.EventNodeCreated, "/ttl"}, {protocol.EventNodeChildrenChanged, "/"},
 	}
-	if !reflect.DeepEqual(r.Events, want) {
+	if !reflect.DeepEqual(pathEvents(r.Events), want) {
 		t.Errorf("events\n%+v\nwant\n%+v", r.Events, want)
 	}
 	// An empty multi succeeds with no results.

@@ -124,11 +124,11 @@ func TestReaping(t *testing.T) {
 	later := h.stat("/t1").Mtime + 101
 	got = h.f.ReapCandidates(later, 10)
 	r = h.apply(EncodeReap(later, append(got, "/busy", "/never", "/missing")))
-	want := []Event{
+	want := []pathEvent{
 		{protocol.EventNodeDeleted, "/t1"}, {protocol.EventNodeChildrenChanged, "/"},
 		{protocol.EventNodeDeleted, "/used"}, {protocol.EventNodeChildrenChanged, "/"},
 	}
-	if !reflect.DeepEqual(r.Events, want) {
+	if !reflect.DeepEqual(pathEvents(r.Events), want) {
 		t.Errorf("reap events %+v", r.Events)
 	}
 	if h.exists("/t1") || h.exists("/used") || !h.exists("/busy") || !h.exists("/never") || !h.exists("/t2") {

@@ -54,13 +54,13 @@ func TestSessionsAndEphemerals(t *testing.T) {
 		t.Errorf("closed %v", r.Closed)
 	}
 	// Deleted in sorted path order, each with its parent's child event.
-	want := []Event{
+	want := []pathEvent{
 		{protocol.EventNodeDeleted, "/app/b"}, {protocol.EventNodeChildrenChanged, "/app"},
 		{protocol.EventNodeDeleted, "/app/s0000000002"}, {protocol.EventNodeChildrenChanged, "/app"},
 		{protocol.EventNodeDeleted, "/app/z"}, {protocol.EventNodeChildrenChanged, "/app"},
 		{protocol.EventNodeDeleted, "/e"}, {protocol.EventNodeChildrenChanged, "/"},
 	}
-	if !reflect.DeepEqual(r.Events, want) {
+	if !reflect.DeepEqual(pathEvents(r.Events), want) {
 		t.Errorf("close events %+v", r.Events)
 	}
 	if len(h.heard) != 1 || h.heard[0] != r {

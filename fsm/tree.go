@@ -227,8 +227,8 @@ func (t *tx) get(path string) (*znode, bool) {
 	return t.nodes.Get(nodeKey(path))
 }
 
-func (t *tx) event(typ protocol.EventType, path string) {
-	t.events = append(t.events, Event{Type: typ, Path: path})
+func (t *tx) event(typ protocol.EventType, path string, acl []protocol.ACL) {
+	t.events = append(t.events, Event{Type: typ, Path: path, ACL: acl})
 }
 
 // put stores n at path, replacing any earlier version, and keeps the
@@ -268,8 +268,8 @@ func (t *tx) addNode(path string, n *znode) {
 		t.timed.Insert([]byte(path), struct{}{})
 	}
 	t.quotaCreated(parentPath, name, path, n)
-	t.event(protocol.EventNodeCreated, path)
-	t.event(protocol.EventNodeChildrenChanged, parentPath)
+	t.event(protocol.EventNodeCreated, path, n.acl)
+	t.event(protocol.EventNodeChildrenChanged, parentPath, p.acl)
 }
 
 // removeNode deletes a childless node and undoes what addNode did.
@@ -277,7 +277,9 @@ func (t *tx) removeNode(path string, n *znode) {
 	parentPath, name := parentOf(path)
 	t.nodes.Delete(nodeKey(path))
 	t.dataSize -= int64(len(path) + len(n.data))
+	var parentACL []protocol.ACL
 	if parent, ok := t.get(parentPath); ok {
+		parentACL = parent.acl
 		p := parent.clone()
 		p.numChildren--
 		p.pzxid = t.zxid
@@ -296,8 +298,8 @@ func (t *tx) removeNode(path string, n *znode) {
 		t.timed.Delete([]byte(path))
 	}
 	t.quotaDeleted(parentPath, name, path, n)
-	t.event(protocol.EventNodeDeleted, path)
-	t.event(protocol.EventNodeChildrenChanged, parentPath)
+	t.event(protocol.EventNodeDeleted, path, n.acl)
+	t.event(protocol.EventNodeChildrenChanged, parentPath, parentACL)
 }
 
 // initialState is the tree of a fresh ZooKeeper 3.8 standalone server: "/",

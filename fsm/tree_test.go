@@ -79,8 +79,8 @@ func TestCreate(t *testing.T) {
 	if resp, ok := r.Resp.(*protocol.CreateResponse); !ok || resp.Path != "/a" {
 		t.Fatalf("create response %#v", r.Resp)
 	}
-	wantEvents := []Event{{protocol.EventNodeCreated, "/a"}, {protocol.EventNodeChildrenChanged, "/"}}
-	if !reflect.DeepEqual(r.Events, wantEvents) {
+	wantEvents := []pathEvent{{protocol.EventNodeCreated, "/a"}, {protocol.EventNodeChildrenChanged, "/"}}
+	if !reflect.DeepEqual(pathEvents(r.Events), wantEvents) {
 		t.Errorf("events %+v", r.Events)
 	}
 	createTime := h.now
@@ -256,8 +256,8 @@ func TestDelete(t *testing.T) {
 		wantErr(t, c.name, r.Err, c.want)
 	}
 	r := h.mustOK(h.do(0, protocol.OpDelete, &protocol.DeleteRequest{Path: "/a/b", Version: 0}))
-	want := []Event{{protocol.EventNodeDeleted, "/a/b"}, {protocol.EventNodeChildrenChanged, "/a"}}
-	if !reflect.DeepEqual(r.Events, want) || r.Resp != nil {
+	want := []pathEvent{{protocol.EventNodeDeleted, "/a/b"}, {protocol.EventNodeChildrenChanged, "/a"}}
+	if !reflect.DeepEqual(pathEvents(r.Events), want) || r.Resp != nil {
 		t.Errorf("delete result %+v", r)
 	}
 	if s := h.stat("/a"); s.NumChildren != 0 || s.Cversion != 2 || s.Pzxid != r.Zxid || s.Mzxid == r.Zxid {
@@ -279,7 +279,7 @@ func TestSetDataAndACL(t *testing.T) {
 	if s.Version != 1 || s.Mzxid != r.Zxid || s.DataLength != 4 || s.Mtime != h.now || s.Czxid == r.Zxid {
 		t.Errorf("setData stat %+v", s)
 	}
-	if !reflect.DeepEqual(r.Events, []Event{{protocol.EventNodeDataChanged, "/a"}}) {
+	if !reflect.DeepEqual(pathEvents(r.Events), []pathEvent{{protocol.EventNodeDataChanged, "/a"}}) {
 		t.Errorf("events %+v", r.Events)
 	}
 	// The same payload again is still a change.

@@ -48,7 +48,20 @@ func (c *conn) addAuth(id protocol.Id) {
 	}
 	next := make([]protocol.Id, len(c.auth), len(c.auth)+1)
 	copy(next, c.auth)
-	c.auth = append(next, id)
+	next = append(next, id)
+	c.auth = next
+	c.authView.Store(&next)
+}
+
+// canRead reports whether the connection may be told of a change to a node
+// with acl (ZooKeeper withholds watch events without READ since
+// CVE-2024-23944). Safe from any goroutine.
+func (c *conn) canRead(acl []protocol.ACL) bool {
+	ids := c.authView.Load()
+	if ids == nil {
+		return fsm.CanRead(acl, nil)
+	}
+	return fsm.CanRead(acl, *ids)
 }
 
 // clientInfo is the whoAmI answer: one entry per identity, the digest

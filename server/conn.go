@@ -43,7 +43,10 @@ type conn struct {
 	readOnly  bool         // the connect request had the readOnly byte
 	route     writeRoute   // ensemble: where in-flight writes went (reader only)
 	auth      []protocol.Id
-	watchFn   func(fsm.WatchKind, string)
+	// authView is auth as other goroutines may read it: the watch trigger
+	// checks READ with it. Replaced whenever auth is, never mutated.
+	authView atomic.Pointer[[]protocol.Id]
+	watchFn  func(fsm.WatchKind, string)
 
 	// Outbound queue: frames appended under outMu into out; the writer swaps
 	// out and spare and writes without holding the lock.
@@ -82,7 +85,9 @@ func newConn(s *Server, nc net.Conn) *conn {
 	if tcp, ok := nc.(*net.TCPConn); ok {
 		tcp.SetNoDelay(true)
 	}
-	c.auth = []protocol.Id{{Scheme: "ip", ID: c.ip}}
+	ids := []protocol.Id{{Scheme: "ip", ID: c.ip}}
+	c.auth = ids
+	c.authView.Store(&ids)
 	c.watchFn = c.onWatch
 	c.stats.init(time.Now())
 	return c

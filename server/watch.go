@@ -210,7 +210,11 @@ func (w *watchManager) trigger(events []fsm.Event, zxid int64) {
 				continue
 			}
 			w.fired[c] = struct{}{}
-			c.queueEvent(ev.Type, protocol.StateSyncConnected, ev.Path, notificationZxid(zxid))
+			if c.canRead(ev.ACL) {
+				c.queueEvent(ev.Type, protocol.StateSyncConnected, ev.Path, notificationZxid(zxid))
+			}
+			// A one-shot watch is used up even when its event is withheld,
+			// as in ZooKeeper.
 			if b&mask != 0 {
 				w.setLocked(c, ev.Path, b&^mask)
 			}
@@ -227,7 +231,9 @@ func (w *watchManager) trigger(events []fsm.Event, zxid int64) {
 					continue
 				}
 				w.fired[c] = struct{}{}
-				c.queueEvent(ev.Type, protocol.StateSyncConnected, ev.Path, notificationZxid(zxid))
+				if c.canRead(ev.ACL) {
+					c.queueEvent(ev.Type, protocol.StateSyncConnected, ev.Path, notificationZxid(zxid))
+				}
 			}
 		}
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-zookeeper/zk"
 
+	"github.com/zkraft/zkraft/fsm"
 	"github.com/zkraft/zkraft/protocol"
 )
 
@@ -150,5 +151,49 @@ func TestWatchSurvivesRestart(t *testing.T) {
 		}
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event after restart")
+	}
+}
+
+// A watcher without READ on the node is not told of its change (its
+// one-shot watch is used up all the same), as ZooKeeper since
+// CVE-2024-23944.
+func TestWatchEventNeedsRead(t *testing.T) {
+	s := startServer(t, testOptions(t))
+	a := dialRaw(t, s.Addr().String())
+	a.connect(5000, 0, nil)
+	b := dialRaw(t, s.Addr().String())
+	b.connect(5000, 0, nil)
+	b.send(protocol.XidAuth, protocol.OpAuth, &protocol.AuthPacket{Scheme: "digest", Auth: []byte("alice:pw")})
+	if h := b.recv(nil); h.Err != protocol.ErrOK {
+		t.Fatalf("auth: %v", h.Err)
+	}
+	for i, p := range []string{"/x", "/y"} {
+		a.send(int32(i+1), protocol.OpExists, &protocol.PathWatchRequest{Path: p, Watch: true})
+		if h := a.recv(nil); h.Err != protocol.ErrNoNode {
+			t.Fatalf("exists %s: %v", p, h.Err)
+		}
+	}
+	aliceOnly := []protocol.ACL{{Perms: protocol.PermAll, ID: protocol.Id{Scheme: "digest", ID: fsm.DigestID("alice:pw")}}}
+	b.send(1, protocol.OpCreate, &protocol.CreateRequest{Path: "/x", ACL: aliceOnly})
+	b.send(2, protocol.OpCreate, &protocol.CreateRequest{Path: "/y", ACL: openACL})
+	for i := 0; i < 2; i++ {
+		if h := b.recv(nil); h.Err != protocol.ErrOK {
+			t.Fatalf("create %d: %v", i, h.Err)
+		}
+	}
+	a.send(3, protocol.OpExists, &protocol.PathWatchRequest{Path: "/y"})
+	if ev := a.recvEvent(); ev.Type != protocol.EventNodeCreated || ev.Path != "/y" {
+		t.Fatalf("first event %+v, want NodeCreated /y (the /x event must be withheld)", ev)
+	}
+	if h := a.recv(&protocol.StatResponse{}); h.Xid != 3 {
+		t.Fatalf("want the exists reply next, got xid %d", h.Xid)
+	}
+	// The withheld watch is gone: a later change to /x tells nobody, so the
+	// next frame is the reply to the next request.
+	b.send(3, protocol.OpDelete, &protocol.DeleteRequest{Path: "/x", Version: -1})
+	b.recv(nil)
+	a.send(4, protocol.OpExists, &protocol.PathWatchRequest{Path: "/y"})
+	if h := a.recv(&protocol.StatResponse{}); h.Xid != 4 {
+		t.Fatalf("want the exists reply, got xid %d", h.Xid)
 	}
 }

@@ -472,8 +472,8 @@ func (s *diffSide) events() ([diffSessions][]string, error) {
 				out[i] = append(out[i], line)
 				continue
 			}
-			// A window's events one per line, sorted, so that a list
-			// missing some is still a subsequence (diffEventsAccepted).
+			// A window's events one per line, sorted: their order within
+			// one step is ZooKeeper's hash-set order.
 			for _, text := range sorted(inWindow[w]) {
 				out[i] = append(out[i], fmt.Sprintf("in the step of op %d, in any order: %s", s.windows[i][w].op, text))
 			}

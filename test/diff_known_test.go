@@ -77,26 +77,3 @@ func diffAccepted(o dop, zk, kr string) string {
 	}
 	return ""
 }
-
-// diffEventsAccepted returns the COMPATIBILITY.md row that explains why the
-// notifications of session s differ, or "". ZooKeeper 3.8 as Debian ships it
-// (with the fix of CVE-2024-23944) drops a notification when the watcher
-// lacks READ on the node; zkraft still delivers it. Only sessions 0 and 3
-// (no digest identity) can lack READ on a node the generator creates, and
-// ZooKeeper's notifications must be the same as zkraft's minus some.
-func diffEventsAccepted(s int, zk, kr []string) string {
-	if len(diffSessionAuth[s]) > 0 || !isSubsequence(zk, kr) {
-		return ""
-	}
-	return "watch notifications: delivered without READ on the node"
-}
-
-func isSubsequence(sub, seq []string) bool {
-	i := 0
-	for _, x := range seq {
-		if i < len(sub) && sub[i] == x {
-			i++
-		}
-	}
-	return i == len(sub)
-}
