@@ -46,23 +46,17 @@ import "fmt"
 func multiReadOp(op OpCode) bool { return op == OpGetChildren || op == OpGetData }
 
 // newMultiOpRequest returns an empty request body for an op of a multi or
-// multiRead, or false when op cannot appear there.
+// multiRead, or false when op cannot appear there. The body is the op's own
+// request record (NewRequest); only the set of ops is particular to multi.
 func newMultiOpRequest(op OpCode) (Record, bool) {
 	switch op {
-	case OpCreate, OpCreate2, OpCreateContainer:
-		return &CreateRequest{}, true
-	case OpCreateTTL:
-		return &CreateTTLRequest{}, true
-	case OpDelete:
-		return &DeleteRequest{}, true
-	case OpSetData:
-		return &SetDataRequest{}, true
-	case OpCheck:
-		return &CheckVersionRequest{}, true
-	case OpGetChildren, OpGetData:
-		return &PathWatchRequest{}, true
+	case OpCreate, OpCreate2, OpCreateContainer, OpCreateTTL, OpDelete, OpSetData, OpCheck:
+	default:
+		if !multiReadOp(op) {
+			return nil, false
+		}
 	}
-	return nil, false
+	return NewRequest(op)
 }
 
 // newMultiResult returns an empty body for a multi result of type op; the
