@@ -372,17 +372,22 @@ func (c *conn) handleSetWatches(xid int32, op protocol.OpCode, body []byte) erro
 		return protocol.Stat{}, false
 	}
 	z := notificationZxid(s.fsm.LastZxid())
-	for _, p := range sw.DataWatches {
-		st, ok := stat(p)
-		switch {
-		case !ok:
-			c.queueEvent(protocol.EventNodeDeleted, protocol.StateSyncConnected, p, z)
-		case st.Mzxid > rel:
-			c.queueEvent(protocol.EventNodeDataChanged, protocol.StateSyncConnected, p, z)
-		default:
-			s.watches.add(c, fsm.WatchData, p)
+	// A data or child watch fires NodeDeleted when its node is gone, its
+	// change event when the node changed after rel, and is set otherwise.
+	replay := func(paths []string, kind fsm.WatchKind, changed protocol.EventType, zxidOf func(protocol.Stat) int64) {
+		for _, p := range paths {
+			st, ok := stat(p)
+			switch {
+			case !ok:
+				c.queueEvent(protocol.EventNodeDeleted, protocol.StateSyncConnected, p, z)
+			case zxidOf(st) > rel:
+				c.queueEvent(changed, protocol.StateSyncConnected, p, z)
+			default:
+				s.watches.add(c, kind, p)
+			}
 		}
 	}
+	replay(sw.DataWatches, fsm.WatchData, protocol.EventNodeDataChanged, func(st protocol.Stat) int64 { return st.Mzxid })
 	for _, p := range sw.ExistWatches {
 		if _, ok := stat(p); ok {
 			c.queueEvent(protocol.EventNodeCreated, protocol.StateSyncConnected, p, z)
@@ -390,17 +395,7 @@ func (c *conn) handleSetWatches(xid int32, op protocol.OpCode, body []byte) erro
 			s.watches.add(c, fsm.WatchExist, p)
 		}
 	}
-	for _, p := range sw.ChildWatches {
-		st, ok := stat(p)
-		switch {
-		case !ok:
-			c.queueEvent(protocol.EventNodeDeleted, protocol.StateSyncConnected, p, z)
-		case st.Pzxid > rel:
-			c.queueEvent(protocol.EventNodeChildrenChanged, protocol.StateSyncConnected, p, z)
-		default:
-			s.watches.add(c, fsm.WatchChild, p)
-		}
-	}
+	replay(sw.ChildWatches, fsm.WatchChild, protocol.EventNodeChildrenChanged, func(st protocol.Stat) int64 { return st.Pzxid })
 	for _, p := range sw.PersistentWatches {
 		s.watches.addPersistent(c, p, false)
 	}
