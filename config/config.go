@@ -78,6 +78,10 @@ type Config struct {
 	DynamicConfigFile    string   // dynamicConfigFile
 	LocalSessionsEnabled bool     // localSessionsEnabled
 	PeerType             PeerType // peerType
+	ReadOnlyMode         bool     // readonlymode.enabled: serve reads without a quorum
+	PreferHighestSid     bool     // zkraft.preferHighestSid: leadership moves to the highest-sid voter
+	LogLevel             string   // zkraft.logLevel: debug, info, warn, error; "" = not set (info)
+	LogFormat            string   // zkraft.logFormat: text or json; "" = not set (text)
 
 	// Servers are the server.N lines, ordered by ID.
 	Servers []Server
@@ -175,6 +179,7 @@ func fileDefaults() *Config {
 		ContainerMaxPerMinute:  10000,
 		StandaloneEnabled:      true,
 		PeerType:               Participant,
+		PreferHighestSid:       true,
 		Groups:                 map[string]string{},
 		Weights:                map[string]string{},
 		MetricsProvider:        map[string]string{},

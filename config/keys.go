@@ -41,6 +41,10 @@ const (
 	keyDynamicConfigFile = "dynamicConfigFile"
 	keyLocalSessions     = "localSessionsEnabled"
 	keyPeerType          = "peerType"
+	keyReadOnlyMode      = "readonlymode.enabled"
+	keyPreferHighestSid  = "zkraft.preferHighestSid"
+	keyLogLevel          = "zkraft.logLevel"
+	keyLogFormat         = "zkraft.logFormat"
 
 	syspropPrefix = "zookeeper."
 )
@@ -146,6 +150,12 @@ var settings = map[string]setting{
 	keyStandalone:        {set: boolean(func(c *Config) *bool { return &c.StandaloneEnabled })},
 	keyDynamicConfigFile: {set: text(func(c *Config) *string { return &c.DynamicConfigFile })},
 	keyLocalSessions:     {set: boolean(func(c *Config) *bool { return &c.LocalSessionsEnabled })},
+	// ZooKeeper reads readonlymode.enabled only as a Java system property;
+	// zkraft has no JVM, so zoo.cfg takes it (with or without "zookeeper.").
+	keyReadOnlyMode:     {sysprop: true, set: boolean(func(c *Config) *bool { return &c.ReadOnlyMode })},
+	keyPreferHighestSid: {set: boolean(func(c *Config) *bool { return &c.PreferHighestSid })},
+	keyLogLevel:         {set: oneOf(func(c *Config) *string { return &c.LogLevel }, "debug", "info", "warn", "error")},
+	keyLogFormat:        {set: oneOf(func(c *Config) *string { return &c.LogFormat }, "text", "json")},
 	// electionAlg has one legal value left in ZooKeeper; raft elects here,
 	// but a file that asks for another algorithm is refused as ZooKeeper
 	// refuses it.
@@ -178,7 +188,7 @@ var ignoredKeys = setOf(`
 	quorum.cnxn.threads.size oraclePath snapSizeLimitInKb preAllocSize
 	forceSync globalOutstandingLimit skipACL serverCnxnFactory commitLogCount
 	txnLogSizeLimitInKb fsync.warningthresholdms flushDelay maxBatchSize
-	maxWriteQueuePollTime readonlymode.enabled digest.enabled audit.enable
+	maxWriteQueuePollTime digest.enabled audit.enable
 	snapshot.trust.empty snapshot.compression.method admin.idleTimeout
 	admin.portUnification admin.forceHttps admin.needClientAuth`)
 
@@ -349,6 +359,19 @@ func millis(field func(*Config) *time.Duration) func(*Config, string) (string, e
 // (ZooKeeper reads its system-property booleans with Boolean.getBoolean, which
 // takes anything else as false; here that is an error, since such a value is
 // a typo that would silently turn a feature off.)
+// oneOf accepts one of the words given, in any case, stored in lower case.
+func oneOf(field func(*Config) *string, words ...string) func(*Config, string) (string, error) {
+	return func(c *Config, v string) (string, error) {
+		for _, w := range words {
+			if strings.EqualFold(v, w) {
+				*field(c) = w
+				return "", nil
+			}
+		}
+		return "", fmt.Errorf("%q is not one of %s", v, strings.Join(words, ", "))
+	}
+}
+
 func boolean(field func(*Config) *bool) func(*Config, string) (string, error) {
 	return func(c *Config, v string) (string, error) {
 		switch strings.ToLower(v) {

@@ -57,6 +57,20 @@ func (c *Config) Lines() []string {
 	flag(keyReconfigEnabled, c.ReconfigEnabled)
 	flag(keyStandalone, c.StandaloneEnabled)
 	add(keyPeerType, string(c.PeerType))
+	// Shown only when they differ from the default, so conf stays as
+	// ZooKeeper's for a zoo.cfg that does not use them.
+	if c.ReadOnlyMode {
+		flag(keyReadOnlyMode, true)
+	}
+	if !c.PreferHighestSid {
+		flag(keyPreferHighestSid, false)
+	}
+	if c.LogLevel != "" {
+		add(keyLogLevel, c.LogLevel)
+	}
+	if c.LogFormat != "" {
+		add(keyLogFormat, c.LogFormat)
+	}
 	if c.DynamicConfigFile != "" {
 		add(keyDynamicConfigFile, c.DynamicConfigFile)
 	}

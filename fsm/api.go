@@ -13,10 +13,19 @@ import (
 // Entry types: the first byte of every raft log entry zkraft writes. The high
 // bit marks an entry older servers may skip (as consul does).
 const (
-	EntryRequest   byte = 1    // Header + raw jute body of a client write
-	EntryInit      byte = 2    // the cluster secret, proposed once by the first leader
-	EntryExpire    byte = 3    // sessions the leader expired
-	EntryReap      byte = 4    // containers and TTL nodes the leader found due
+	EntryRequest byte = 1 // Header + raw jute body of a client write
+	EntryInit    byte = 2 // the cluster secret, proposed once by the first leader
+	EntryExpire  byte = 3 // sessions the leader expired
+	EntryReap    byte = 4 // containers and TTL nodes the leader found due
+	EntryConfig  byte = 5 // a new ensemble configuration for /zookeeper/config (or a refused reconfig)
+	// EntryRequestOwned is an EntryRequest whose header ends with the
+	// owner (the proposing connection): Apply refuses a write of a session
+	// through a connection that no longer owns it (SessionMoved). Plain
+	// EntryRequests (older logs) carry no owner and are not checked.
+	EntryRequestOwned byte = 6
+	// EntryRestore replaces the tree with a zkraft snapshot's (the
+	// AdminServer's restore command); see restore.go.
+	EntryRestore   byte = 7
 	EntryIgnorable byte = 0x80 // flag: unknown entries with this bit are skipped
 )
 
@@ -31,7 +40,18 @@ type Header struct {
 	Op        protocol.OpCode
 	Time      int64         // ms since the Unix epoch, stamped by the proposer
 	Auth      []protocol.Id // identities of the connection (world/anyone is implied)
+	// Owner names the client connection that proposed the entry; 0 = none
+	// (EntryRequest). A session's owner is set by its createSession and by
+	// OpMoveSession; a write with another non-zero owner is SessionMoved,
+	// as ZooKeeper's leader refuses requests of a session that reconnected
+	// elsewhere.
+	Owner int64
 }
+
+// OpMoveSession is zkraft's own op of an owned request entry: the session
+// is now owned by Header.Owner (its client reconnected through another
+// connection). It has no body and no client sees a reply.
+const OpMoveSession protocol.OpCode = -200
 
 // CreateSessionBody is the body of an EntryRequest with Op OpCreateSession
 // (jute: one int; protocol.Marshal encodes it). The proposer chooses the

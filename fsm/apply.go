@@ -13,10 +13,13 @@ import (
 type entryHandler func(s *state, opts *Options, entry []byte, zxid int64) (*state, *Result)
 
 var entryHandlers = map[byte]entryHandler{
-	EntryRequest: applyRequestEntry,
-	EntryInit:    applyInitEntry,
-	EntryExpire:  applyExpireEntry,
-	EntryReap:    applyReapEntry,
+	EntryRequest:      applyRequestEntry,
+	EntryRequestOwned: applyRequestEntry,
+	EntryInit:         applyInitEntry,
+	EntryExpire:       applyExpireEntry,
+	EntryReap:         applyReapEntry,
+	EntryConfig:       applyConfigEntry,
+	EntryRestore:      applyRestoreEntry,
 }
 
 // apply applies one committed entry. Unknown types with the ignorable bit are
@@ -111,13 +114,17 @@ func (t *tx) request(h *Header, body []byte, res *Result) (protocol.Record, prot
 		if protocol.Unmarshal(body, &b) != nil {
 			return nil, protocol.ErrMarshallingError
 		}
-		return nil, t.applyCreateSession(h.SessionID, &b)
+		return nil, t.applyCreateSession(h.SessionID, h.Owner, &b)
 	}
 	// A write from a session that is gone fails, as ZooKeeper's session
 	// check before every request does. Session 0 is the server itself.
 	if h.SessionID != 0 {
-		if _, live := t.sessions.Get(sessionKey(h.SessionID)); !live {
+		row, live := t.sessions.Get(sessionKey(h.SessionID))
+		if !live {
 			return nil, protocol.ErrSessionExpired
+		}
+		if code := t.checkOwner(row, h); code != protocol.ErrOK || h.Op == OpMoveSession {
+			return nil, code
 		}
 	}
 	if h.Op == protocol.OpCloseSession {

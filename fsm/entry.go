@@ -10,6 +10,7 @@ import (
 // Entry layouts, all jute-encoded after the type byte:
 //
 //	EntryRequest  {sessionID long, cxid int, op int, time long, auth vector<Id>} raw body
+//	EntryRequestOwned  as EntryRequest with {owner long} after auth
 //	EntryInit     {secret buffer}
 //	EntryExpire   {time long, sessions vector<long>}
 //	EntryReap     {time long, paths vector<ustring>}
@@ -17,10 +18,14 @@ import (
 // The body of a request entry is the client's jute request as it came off
 // the wire (for createSession, a CreateSessionBody).
 
-// EncodeRequest builds an EntryRequest.
+// EncodeRequest builds an EntryRequest, or an EntryRequestOwned when the
+// header names an owner.
 func EncodeRequest(h *Header, body []byte) []byte {
-	buf := make([]byte, 1, 32+len(body))
+	buf := make([]byte, 1, 40+len(body))
 	buf[0] = EntryRequest
+	if h.Owner != 0 {
+		buf[0] = EntryRequestOwned
+	}
 	e := protocol.NewEncoder(buf)
 	e.Long(h.SessionID)
 	e.Int(h.Cxid)
@@ -30,6 +35,9 @@ func EncodeRequest(h *Header, body []byte) []byte {
 	for _, id := range h.Auth {
 		e.String(id.Scheme)
 		e.String(id.ID)
+	}
+	if h.Owner != 0 {
+		e.Long(h.Owner)
 	}
 	return append(e.Bytes(), body...)
 }
@@ -65,7 +73,7 @@ var errTrailing = errors.New("fsm: trailing bytes after entry")
 // DecodeRequest splits an EntryRequest (type byte included) into its header
 // and raw body.
 func DecodeRequest(entry []byte) (Header, []byte, error) {
-	if len(entry) == 0 || entry[0] != EntryRequest {
+	if !IsRequest(entry) {
 		return Header{}, nil, fmt.Errorf("fsm: not a request entry")
 	}
 	d := protocol.NewDecoder(entry[1:])
@@ -81,10 +89,18 @@ func DecodeRequest(entry []byte) (Header, []byte, error) {
 			h.Auth[i].ID = d.String()
 		}
 	}
+	if entry[0] == EntryRequestOwned {
+		h.Owner = d.Long()
+	}
 	if err := d.Err(); err != nil {
 		return Header{}, nil, fmt.Errorf("fsm: request entry header: %w", err)
 	}
 	return h, d.Rest(), nil
+}
+
+// IsRequest reports whether entry is a client request (owned or not).
+func IsRequest(entry []byte) bool {
+	return len(entry) > 0 && (entry[0] == EntryRequest || entry[0] == EntryRequestOwned)
 }
 
 // DecodeInit reads an EntryInit (type byte included).

@@ -13,6 +13,7 @@ type session struct {
 	id         int64
 	timeout    int32
 	ephemerals int
+	owner      int64 // the connection that owns it; 0 = not known (older entries)
 }
 
 func (s *session) export() Session {
@@ -42,14 +43,37 @@ func ValidSessionID(id int64) bool {
 
 // applyCreateSession adds a session with the id the proposer chose; a
 // duplicate or unusable id is BadArguments.
-func (t *tx) applyCreateSession(id int64, body *CreateSessionBody) protocol.ErrCode {
+func (t *tx) applyCreateSession(id, owner int64, body *CreateSessionBody) protocol.ErrCode {
 	if !ValidSessionID(id) {
 		return protocol.ErrBadArguments
 	}
 	if _, ok := t.sessions.Get(sessionKey(id)); ok {
 		return protocol.ErrBadArguments
 	}
-	t.sessions.Insert(sessionKey(id), &session{id: id, timeout: body.Timeout})
+	t.sessions.Insert(sessionKey(id), &session{id: id, timeout: body.Timeout, owner: owner})
+	return protocol.ErrOK
+}
+
+// checkOwner applies an OpMoveSession (the session changes owner) and
+// refuses a write through a connection that no longer owns the session:
+// SessionMoved, as ZooKeeper answers a session's old server after it
+// reconnected elsewhere. Entries or sessions without an owner are not
+// checked.
+func (t *tx) checkOwner(row *session, h *Header) protocol.ErrCode {
+	if h.Owner == 0 {
+		return protocol.ErrOK
+	}
+	if h.Op == OpMoveSession {
+		if row.owner != h.Owner {
+			moved := *row
+			moved.owner = h.Owner
+			t.sessions.Insert(sessionKey(row.id), &moved)
+		}
+		return protocol.ErrOK
+	}
+	if row.owner != 0 && row.owner != h.Owner {
+		return protocol.ErrSessionMoved
+	}
 	return protocol.ErrOK
 }
 

@@ -9,27 +9,27 @@ import (
 	"io"
 	"slices"
 
-	iradix "github.com/hashicorp/go-immutable-radix/v2"
 	"github.com/hashicorp/raft"
 
 	"github.com/zkraft/zkraft/protocol"
 )
 
-// Snapshot stream, version 1:
+// Snapshot stream, version 2:
 //
 //	magic "ZKRFSNAP", version uint32
 //	lastZxid long, secret buffer
-//	sessions int, then per session {id long, timeout int}
+//	sessions int, then per session {id long, timeout int, owner long}
 //	nodes long, then per node in tree order (every parent before its children)
 //	    {path ustring, data buffer, acl int + {perms int, scheme ustring, id ustring}...,
 //	     czxid, mzxid, pzxid, ctime, mtime long, version, creates, aversion int, owner long}
 //	trailer: CRC32C (Castagnoli) of everything before it, uint32 big-endian
 //
+// Version 1 (still read) has no session owner (restored as 0, unchecked).
 // Numbers are big-endian as in jute. Child counts, indexes and counters are
 // derived again on restore, so a snapshot cannot carry them inconsistently.
 const (
 	snapMagic   = "ZKRFSNAP"
-	snapVersion = 1
+	snapVersion = 2
 	// maxSnapField caps any one length read from a snapshot before allocating.
 	maxSnapField = 256 << 20
 )
@@ -68,6 +68,7 @@ func writeSnapshot(w io.Writer, s *state) error {
 	for _, v, ok := it.Next(); ok; _, v, ok = it.Next() {
 		e.Long(v.id)
 		e.Int(v.timeout)
+		e.Long(v.owner)
 	}
 	e.Long(int64(s.nodes.Len()))
 	if _, err := bw.Write(head); err != nil {
@@ -185,18 +186,11 @@ func readSnapshot(src io.Reader) (*state, error) {
 	if string(head[:8]) != snapMagic {
 		return nil, fmt.Errorf("%w: bad magic", ErrSnapshotCorrupt)
 	}
-	if v := binary.BigEndian.Uint32(head[8:]); v != snapVersion {
-		return nil, fmt.Errorf("fsm: snapshot version %d not supported", v)
+	version := binary.BigEndian.Uint32(head[8:])
+	if version != 1 && version != snapVersion {
+		return nil, fmt.Errorf("fsm: snapshot version %d not supported", version)
 	}
-	s := &state{
-		nodes:      iradix.New[*znode](),
-		sessions:   iradix.New[*session](),
-		ephemerals: iradix.New[struct{}](),
-		timed:      iradix.New[struct{}](),
-	}
-	s.lastZxid = r.long()
-	s.secret = r.buffer()
-	sessions := s.sessions.Txn()
+	b := newStateBuilder(r.long(), r.buffer())
 	nsess := r.int()
 	if nsess < 0 {
 		return nil, fmt.Errorf("%w: session count %d", ErrSnapshotCorrupt, nsess)
@@ -204,16 +198,16 @@ func readSnapshot(src io.Reader) (*state, error) {
 	for i := int32(0); i < nsess && r.err == nil; i++ {
 		id := r.long()
 		timeout := r.int()
-		sessions.Insert(sessionKey(id), &session{id: id, timeout: timeout})
+		var owner int64
+		if version >= 2 {
+			owner = r.long()
+		}
+		b.session(id, timeout, owner)
 	}
-	nodes := s.nodes.Txn()
-	ephemerals := s.ephemerals.Txn()
-	timed := s.timed.Txn()
 	count := r.long()
 	if count < 1 {
 		return nil, fmt.Errorf("%w: node count %d", ErrSnapshotCorrupt, count)
 	}
-	var lastACL []protocol.ACL
 	for i := int64(0); i < count && r.err == nil; i++ {
 		path := r.string()
 		n := &znode{data: r.buffer()}
@@ -227,11 +221,6 @@ func readSnapshot(src io.Reader) (*state, error) {
 			scheme := r.string()
 			acl = append(acl, protocol.ACL{Perms: perms, ID: protocol.Id{Scheme: scheme, ID: r.string()}})
 		}
-		// Most nodes share a handful of ACLs: keep one copy of each run.
-		if slices.Equal(acl, lastACL) {
-			acl = lastACL
-		}
-		lastACL = acl
 		n.acl = acl
 		n.czxid, n.mzxid, n.pzxid = r.long(), r.long(), r.long()
 		n.ctime, n.mtime = r.long(), r.long()
@@ -240,19 +229,8 @@ func readSnapshot(src io.Reader) (*state, error) {
 		if r.err != nil {
 			break
 		}
-		if err := restoreNode(nodes, path, n, i == 0); err != nil {
+		if err := b.node(path, n); err != nil {
 			return nil, err
-		}
-		s.dataSize += int64(len(path) + len(n.data))
-		switch n.kind() {
-		case kindEphemeral:
-			ephemerals.Insert(ephemeralKey(n.owner, path), struct{}{})
-			s.ephCount++
-			if row, ok := sessions.Get(sessionKey(n.owner)); ok {
-				row.ephemerals++ // rows are fresh and private until commit
-			}
-		case kindContainer, kindTTL:
-			timed.Insert([]byte(path), struct{}{})
 		}
 	}
 	want := r.crc
@@ -269,35 +247,5 @@ func readSnapshot(src io.Reader) (*state, error) {
 	if _, err := r.r.ReadByte(); err != io.EOF {
 		return nil, fmt.Errorf("%w: data after the checksum", ErrSnapshotCorrupt)
 	}
-	s.nodes = nodes.CommitOnly()
-	s.sessions = sessions.CommitOnly()
-	s.ephemerals = ephemerals.CommitOnly()
-	s.timed = timed.CommitOnly()
-	s.quotas = quotaRoots(s)
-	return s, nil
-}
-
-// restoreNode inserts a node read from a snapshot; its parent must already be
-// there (the stream is in tree order) and gains a child.
-func restoreNode(nodes *iradix.Txn[*znode], path string, n *znode, first bool) error {
-	if first {
-		if path != "/" {
-			return fmt.Errorf("%w: first node %q is not the root", ErrSnapshotCorrupt, path)
-		}
-		nodes.Insert(nodeKey(path), n)
-		return nil
-	}
-	if protocol.ValidatePath(path, false) != nil || path == "/" {
-		return fmt.Errorf("%w: bad path %q", ErrSnapshotCorrupt, path)
-	}
-	parentPath, _ := parentOf(path)
-	parent, ok := nodes.Get(nodeKey(parentPath))
-	if !ok {
-		return fmt.Errorf("%w: %q comes before its parent", ErrSnapshotCorrupt, path)
-	}
-	if _, dup := nodes.Insert(nodeKey(path), n); dup {
-		return fmt.Errorf("%w: %q twice", ErrSnapshotCorrupt, path)
-	}
-	parent.numChildren++ // parents are fresh and private until commit
-	return nil
+	return b.finish(), nil
 }
