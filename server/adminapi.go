@@ -34,7 +34,11 @@ func (d JavaDouble) MarshalJSON() ([]byte, error) { return []byte(javaDouble(flo
 
 // Serving reports whether the status commands answer: false on an ensemble
 // member that knows no leader (they then answer NotServingMessage).
-func (s *Server) Serving() bool { return s.ens == nil || s.serving() }
+func (s *Server) Serving() bool { return s.ens == nil || s.serving() || s.readOnly() }
+
+// ReadOnly reports whether the server is cut off from the quorum and serves
+// reads only (readonlymode.enabled).
+func (s *Server) ReadOnly() bool { return s.readOnly() }
 
 // NotServingMessage is ZooKeeper's answer to status commands while the
 // server does not serve.

@@ -15,14 +15,16 @@ type EnsembleView struct {
 	Voting          bool
 }
 
-// Ensemble describes this member's ensemble; ok is false when standalone.
-func (s *Server) Ensemble() (v EnsembleView, ok bool) {
+// QuorumView describes this member's ensemble as configured, with raft's
+// leader; ok is false when standalone. Ensemble (gossip.go) is the live
+// view gossiped by the members themselves.
+func (s *Server) QuorumView() (v EnsembleView, ok bool) {
 	if s.ens == nil || s.node == nil {
 		return v, false
 	}
-	v.Self = s.ens.self
-	v.Members = append([]Member(nil), s.opts.Members...)
-	v.Voting = !s.ens.self.Observer
+	v.Self = s.selfMember()
+	v.Members = s.currentMembers()
+	v.Voting = !v.Self.Observer
 	if _, id := s.node.raft.LeaderWithID(); id != "" {
 		v.LeaderID, _ = strconv.Atoi(string(id))
 	}

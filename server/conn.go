@@ -41,6 +41,9 @@ type conn struct {
 	sessionID atomic.Int64
 	timeout   atomic.Int64 // negotiated, ns
 	readOnly  bool         // the connect request had the readOnly byte
+	roConn    atomic.Bool  // accepted while the server was read-only (readonly.go)
+	roLocal   atomic.Bool  // its session is local to this read-only server
+	owner     int64        // ensemble: random, non-zero, names this connection in owned entries (session_move.go)
 	route     writeRoute   // ensemble: where in-flight writes went (reader only)
 	auth      []protocol.Id
 	// authView is auth as other goroutines may read it: the watch trigger
@@ -89,6 +92,9 @@ func newConn(s *Server, nc net.Conn) *conn {
 	c.auth = ids
 	c.authView.Store(&ids)
 	c.watchFn = c.onWatch
+	if s.ens != nil {
+		c.owner = newOwner() // standalone: no other server to move to
+	}
 	c.stats.init(time.Now())
 	return c
 }
@@ -364,6 +370,7 @@ func (c *conn) close() {
 		if ls := c.sess.Load(); ls != nil {
 			c.s.sessions.detach(ls, c)
 		}
+		c.forgetReadOnly()
 	})
 }
 

@@ -13,13 +13,14 @@ import (
 
 	"github.com/zkraft/zkraft/fsm"
 	"github.com/zkraft/zkraft/server/cluster"
+	"github.com/zkraft/zkraft/server/gossip"
 )
 
 // Member is one server.N line of an ensemble.
 type Member struct {
 	ID           int
 	QuorumAddr   string // host:quorumPort: raft and forwarding
-	ElectionAddr string // host:electionPort (gossip, later)
+	ElectionAddr string // host:electionPort: gossip (server/gossip)
 	ClientAddr   string // clientHost:clientPort, "" if the line has none
 	Observer     bool   // a raft non-voter
 }
@@ -27,7 +28,7 @@ type Member struct {
 // ensembleMode reports whether the options describe an ensemble: members
 // other than this server are listed. Everything ensemble-specific hangs off
 // this; a standalone server never reaches it.
-func (o *Options) ensembleMode() bool { return len(o.Members) > 1 }
+func (o *Options) ensembleMode() bool { return len(o.Members) > 1 || len(o.Join) > 0 }
 
 // self is this server's member line.
 func (o *Options) self() (Member, bool) {
@@ -46,7 +47,10 @@ func (o *Options) self() (Member, bool) {
 // heartbeat detects a dead leader by itself, so zkraft uses half a tick:
 //
 //	HeartbeatTimeout = ElectionTimeout = tickTime/2, clamped to [50ms, 5s]
-//	LeaderLeaseTimeout = HeartbeatTimeout/2 (a cut-off leader steps down)
+//	LeaderLeaseTimeout = HeartbeatTimeout (a leader that heard from no
+//	  quorum for that long steps down; with half of it, leaders of a
+//	  CPU-starved 2-core machine stepped down every few seconds, each time
+//	  dropping the connections with writes in flight)
 //	CommitTimeout = 5ms
 //	raft RPC I/O timeout = syncLimit*tickTime (ZooKeeper's read timeout
 //	  between follower and leader)
@@ -62,8 +66,11 @@ func clusterTimeouts(o *Options, c *raft.Config) {
 	hb = min(hb, 5*time.Second)
 	c.HeartbeatTimeout = hb
 	c.ElectionTimeout = hb
-	c.LeaderLeaseTimeout = hb / 2
+	c.LeaderLeaseTimeout = hb
 	c.CommitTimeout = 5 * time.Millisecond
+	if o.commitTimeout > 0 {
+		c.CommitTimeout = o.commitTimeout
+	}
 }
 
 func (o *Options) syncTimeout() time.Duration {
@@ -103,6 +110,11 @@ type ensemble struct {
 	mux  *cluster.Mux
 	fwd  *cluster.Forwarder
 
+	commits *commitNotifier // commits learned from the leader's answers (commitnotice.go)
+
+	gossip    *gossip.Node // nil when it could not start (gossip.go)
+	adminAddr atomic.Value // string: the AdminServer's address, "" if none
+
 	// leaderGen counts leader changes seen; readyGen is the leaderGen at
 	// which this server finished taking over as leader (sessions renewed,
 	// log applied). It expires and reaps only while they are equal.
@@ -111,6 +123,11 @@ type ensemble struct {
 
 	mu      sync.Mutex
 	failing map[raft.ServerID]bool // peers failing heartbeats (leader only)
+
+	reconfigMu sync.Mutex  // held by the leader while it changes membership
+	removed    atomic.Bool // this server left raft's configuration
+	joining    atomic.Bool // raft has no configuration yet: gossip says "joining"
+	configs    chan []byte // newest applied /zookeeper/config, for the dynamic config file
 }
 
 // openEnsemble opens the quorum port and returns raft's transport on it.
@@ -123,8 +140,10 @@ func (s *Server) openEnsemble() (*ensemble, raft.Transport, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	e := &ensemble{self: self, mux: mux, failing: make(map[raft.ServerID]bool)}
+	e := &ensemble{self: self, mux: mux, failing: make(map[raft.ServerID]bool), commits: newCommitNotifier(),
+		configs: make(chan []byte, 1)}
 	e.readyGen.Store(^uint64(0)) // not ready before a takeOver
+	e.adminAddr.Store("")
 	trans := mux.NewTransport(s.opts.syncTimeout(), newHclog(s.log, "raft-net"))
 	return e, trans, nil
 }
@@ -134,6 +153,7 @@ func (s *Server) startEnsemble() {
 	e := s.ens
 	hb := max(s.opts.TickTime/2, 50*time.Millisecond)
 	e.fwd = cluster.NewForwarder(s.leaderQuorumAddr, s.opts.TickTime, 4*hb, s.log)
+	e.fwd.OnWriteDone(e.commits.learned)
 	go cluster.Serve(e.mux.Listener(cluster.ProtoForward), (*forwardHandler)(s), s.log)
 
 	obs := make(chan raft.Observation, 256)
@@ -145,14 +165,24 @@ func (s *Server) startEnsemble() {
 		return false
 	})
 	s.node.raft.RegisterObserver(observer)
-	s.wg.Add(2)
+	s.startGossip() // before leadershipLoop, which refreshes it
+	s.wg.Add(4)
 	go s.leadershipLoop(obs, observer)
 	go s.touchReportLoop()
+	go s.commitNoticeLoop()
+	go s.membershipLoop()
+	if s.opts.ReadOnlyMode {
+		s.wg.Add(1)
+		go s.readOnlyLoop()
+	}
 	s.log.Info("ensemble member started", "id", e.self.ID, "quorum_addr", e.self.QuorumAddr,
 		"observer", e.self.Observer, "members", len(s.opts.Members))
 }
 
 func (e *ensemble) close() {
+	if e.gossip != nil {
+		e.gossip.Close()
+	}
 	if e.fwd != nil {
 		e.fwd.Close()
 	}
@@ -183,7 +213,7 @@ func (s *Server) serving() bool {
 		return true
 	}
 	_, ok := s.leaderQuorumAddr()
-	return ok && s.fsm.HasSecret()
+	return ok && s.fsm.HasSecret() && !s.ens.removed.Load()
 }
 
 // leadershipLoop notices leader changes (polling raft, which is cheap) and
@@ -220,6 +250,7 @@ func (s *Server) leadershipLoop(obs chan raft.Observation, observer *raft.Observ
 			clear(e.failing)
 			e.mu.Unlock()
 			s.log.Info("leader changed", "leader", string(id), "self", id == selfID, "term", s.term())
+			s.refreshGossip()
 			if id == selfID {
 				// Not in s.wg: a barrier without quorum would hold Close
 				// up; after shutdown raft fails it at once.
@@ -234,6 +265,10 @@ func (s *Server) leadershipLoop(obs chan raft.Observation, observer *raft.Observ
 // fresh full timeout (nobody knows when the old leader last heard them).
 func (s *Server) takeOver(gen uint64) {
 	start := time.Now()
+	electorate := s.voters()
+	if s.handOver(gen, electorate) {
+		return // the preferred voter leads now and takes over instead
+	}
 	// Retried while this leadership lasts: a leader that never became ready
 	// would never expire a session.
 	for {
@@ -256,24 +291,27 @@ func (s *Server) takeOver(gen uint64) {
 		s.ens.readyGen.Store(gen)
 		s.log.Info("leading", "term", s.term(), "zxid", fmt.Sprintf("0x%x", s.fsm.LastZxid()),
 			"sessions", len(s.fsm.Sessions()), "took", time.Since(start).Round(time.Millisecond))
+		s.preferHighestSid(gen, start, electorate)
 	}
 }
 
 // prepareLeadership waits for the log to apply here and proposes the cluster
-// secret if no leader has yet.
+// secret and the first /zookeeper/config if no leader has yet.
 func (s *Server) prepareLeadership() error {
 	if err := s.node.raft.Barrier(s.opts.initTimeout()).Error(); err != nil {
 		return fmt.Errorf("applying the log: %w", err)
 	}
-	if s.fsm.HasSecret() {
-		return nil
+	if !s.fsm.HasSecret() {
+		secret := make([]byte, 32)
+		if _, err := rand.Read(secret); err != nil {
+			return fmt.Errorf("generating the cluster secret: %w", err)
+		}
+		if err := s.node.raft.Apply(fsm.EncodeInit(secret), s.opts.initTimeout()).Error(); err != nil {
+			return fmt.Errorf("proposing the cluster secret: %w", err)
+		}
 	}
-	secret := make([]byte, 32)
-	if _, err := rand.Read(secret); err != nil {
-		return fmt.Errorf("generating the cluster secret: %w", err)
-	}
-	if err := s.node.raft.Apply(fsm.EncodeInit(secret), s.opts.initTimeout()).Error(); err != nil {
-		return fmt.Errorf("proposing the cluster secret: %w", err)
+	if err := s.initialConfig(); err != nil {
+		return fmt.Errorf("proposing /zookeeper/config: %w", err)
 	}
 	return nil
 }

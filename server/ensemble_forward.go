@@ -36,6 +36,9 @@ func (s *Server) submit(c *conn, entry []byte) raft.ApplyFuture {
 			return failedFuture{errRouteChanged}
 		}
 		c.route = r
+		if f, ok := s.interceptReconfig(entry); ok {
+			return f
+		}
 		return s.node.raft.Apply(entry, 0)
 	}
 	var must uint64
@@ -157,18 +160,26 @@ func (t *sessionTracker) touchIDs(ids []int64, timeout func(int64) (time.Duratio
 // forwardHandler is the leader's side of forwarding.
 type forwardHandler Server
 
-func (h *forwardHandler) Propose(entry []byte) func() error {
+// Propose proposes a follower's write; the answer carries the committed
+// entry's index and term (commitnotice.go).
+func (h *forwardHandler) Propose(entry []byte) func() ([]byte, error) {
 	s := (*Server)(h)
 	if !s.node.isLeader() {
-		return func() error { return cluster.ErrNotLeader }
+		return func() ([]byte, error) { return nil, cluster.ErrNotLeader }
 	}
-	f := s.node.raft.Apply(entry, 0)
-	return func() error {
+	f, ok := s.interceptReconfig(entry)
+	if !ok {
+		f = s.node.raft.Apply(entry, 0)
+	}
+	return func() ([]byte, error) {
 		err := f.Error()
 		if errors.Is(err, raft.ErrNotLeader) {
-			return cluster.ErrNotLeader
+			return nil, cluster.ErrNotLeader
 		}
-		return err
+		if err != nil {
+			return nil, err
+		}
+		return committedPayload(f), nil
 	}
 }
 

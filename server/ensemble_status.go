@@ -11,9 +11,11 @@ func (s *Server) mode() string {
 	switch {
 	case s.ens == nil:
 		return "standalone"
+	case s.readOnly():
+		return "read-only"
 	case s.node.isLeader():
 		return "leader"
-	case s.ens.self.Observer:
+	case s.selfMember().Observer:
 		return "observer"
 	}
 	return "follower"
@@ -23,9 +25,10 @@ func (s *Server) mode() string {
 // that are not failing heartbeats, and of those the voters and observers.
 func (s *Server) learnerCounts() (learners, syncedVoters, syncedObservers int) {
 	e := s.ens
+	members := s.currentMembers()
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, m := range s.opts.Members {
+	for _, m := range members {
 		if m.ID == e.self.ID || e.failing[raft.ServerID(strconv.Itoa(m.ID))] {
 			continue
 		}
@@ -66,7 +69,7 @@ const notServingMessage = "This ZooKeeper instance is not currently serving requ
 // without a leader (or before the first leader proposed the cluster secret)
 // answers srvr, stat, mntr, cons and dump that way, as ZooKeeper does.
 func (s *Server) notServing(cmd string) bool {
-	if s.ens == nil || s.serving() {
+	if s.ens == nil || s.serving() || s.readOnly() {
 		return false
 	}
 	switch cmd {

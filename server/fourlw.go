@@ -31,6 +31,9 @@ func fourLetterWord(b [4]byte) (string, bool) {
 }
 
 func (s *Server) fourLetterAllowed(cmd string) bool {
+	if cmd == "isro" && s.opts.ReadOnlyMode {
+		return true // ZooKeeper whitelists isro whenever read-only mode is on
+	}
 	for _, w := range s.opts.FourLetterWords {
 		w = strings.TrimSpace(w)
 		if w == "*" || w == cmd {
@@ -63,7 +66,11 @@ func (s *Server) fourLetter(b *bytes.Buffer, c *conn, cmd string) {
 	case "ruok":
 		b.WriteString("imok")
 	case "isro":
-		b.WriteString("rw")
+		if s.readOnly() {
+			b.WriteString("ro")
+		} else {
+			b.WriteString("rw")
+		}
 	case "srvr":
 		s.writeServerStats(b, false)
 	case "stat":

@@ -87,6 +87,7 @@ type Metrics struct {
 	ConnRejected    int64
 	LargeRejected   int64
 	ForwardedWrites int64
+	CommitNotices   int64
 	LastZxid        int64
 	Uptime          time.Duration
 	Mode            string
@@ -126,7 +127,7 @@ func (s *Server) Metrics() Metrics {
 		PacketsReceived: s.stats.packetsReceived.Load(), PacketsSent: s.stats.packetsSent.Load(),
 		BytesReceived: s.stats.bytesReceived.Load(), AuthFailed: s.stats.authFailed.Load(),
 		ConnRejected: s.stats.connRejected.Load(), LargeRejected: s.stats.largeRejected.Load(),
-		ForwardedWrites: s.stats.forwarded.Load(), LastZxid: ts.LastZxid,
+		ForwardedWrites: s.stats.forwarded.Load(), CommitNotices: s.stats.notices.Load(), LastZxid: ts.LastZxid,
 		Uptime: time.Since(s.started), Mode: s.mode(),
 	}
 	m.DataDirBytes, m.DataLogDirBytes = s.DirSizes()
@@ -214,7 +215,8 @@ func (c *countingSink) Write(p []byte) (int, error) {
 // with an fsync, so this is the server's fsync latency as seen by raft.
 type timedLogStore struct {
 	raft.LogStore
-	h *opHistogram
+	h      *opHistogram
+	stored func(last uint64) // may be nil
 }
 
 func (t timedLogStore) StoreLog(l *raft.Log) error { return t.StoreLogs([]*raft.Log{l}) }
@@ -224,6 +226,9 @@ func (t timedLogStore) StoreLogs(ls []*raft.Log) error {
 	err := t.LogStore.StoreLogs(ls)
 	if t.h != nil {
 		t.h.observe(time.Since(start))
+	}
+	if err == nil && t.stored != nil && len(ls) > 0 {
+		t.stored(ls[len(ls)-1].Index)
 	}
 	return err
 }

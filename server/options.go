@@ -55,11 +55,35 @@ type Options struct {
 	InitLimit int
 	SyncLimit int
 
+	// ReconfigEnabled is zoo.cfg's reconfigEnabled: the reconfig op
+	// changes the membership (reconfig.go); otherwise it is answered
+	// ReconfigDisabled.
+	ReconfigEnabled bool
+	// Join lists election addresses of running members (zkraft server
+	// --join): this server never bootstraps raft but waits for the leader
+	// to add it. Members then needs only this server's own line.
+	Join []string
+	// DynamicConfigFile is the zoo.cfg of a server started from a dynamic
+	// config file: after every configuration change it writes
+	// <DynamicConfigFile>.dynamic.<version> and points zoo.cfg's
+	// dynamicConfigFile at it, as ZooKeeper does. Empty: no files written.
+	DynamicConfigFile string
+	// PreferHighestSid (zkraft.preferHighestSid) makes a new leader hand
+	// leadership to the highest-sid voter once it has caught up, as
+	// ZooKeeper's election would have placed it (ensemble_prefer.go).
+	PreferHighestSid bool
+	// ReadOnlyMode (readonlymode.enabled) lets a member cut off from the
+	// quorum serve reads to clients that allow it (readonly.go).
+	ReadOnlyMode bool
+
 	// Transport is raft's transport; nil means an in-memory transport (a
 	// one-voter standalone server needs no network between members).
 	Transport raft.Transport
 
 	Logger *slog.Logger
+
+	// commitTimeout overrides raft's CommitTimeout in an ensemble (tests).
+	commitTimeout time.Duration
 }
 
 // DefaultOptions are the embedded defaults of a standalone server.
@@ -79,6 +103,7 @@ func DefaultOptions() Options {
 		ContainerCheckInterval: 60 * time.Second,
 		ContainerMaxPerMinute:  10000,
 		SnapRetainCount:        3,
+		PreferHighestSid:       true,
 		Version:                "3.9.4-zkraft",
 	}
 }

@@ -52,6 +52,20 @@ func decodedByHandle(op protocol.OpCode) bool {
 // handle runs one request. An error closes the connection.
 func (c *conn) handle(xid int32, op protocol.OpCode, body []byte, now time.Time) error {
 	c.stats.lastOp.Store(int32(op))
+	if c.roConn.Load() && (isWrite(op) || op == protocol.OpSync) {
+		return c.handleReadOnlyWrite(xid, op)
+	}
+	if op == protocol.OpReconfig {
+		// The leader answers a reconfig beside the log (reconfig.go): later
+		// requests wait for it so that they cannot overtake it.
+		if err := c.proposeRequest(xid, op, body, now); err != nil {
+			return err
+		}
+		if !c.waitWrites() {
+			return errClose
+		}
+		return nil
+	}
 	if isWrite(op) {
 		return c.proposeRequest(xid, op, body, now)
 	}
@@ -161,7 +175,7 @@ func (c *conn) proposeRequest(xid int32, op protocol.OpCode, body []byte, now ti
 			return c.refuseUndecodable(xid, op, err)
 		}
 	}
-	h := fsm.Header{SessionID: c.sessionID.Load(), Cxid: xid, Op: op, Time: now.UnixMilli(), Auth: c.auth}
+	h := fsm.Header{SessionID: c.sessionID.Load(), Cxid: xid, Op: op, Time: now.UnixMilli(), Auth: c.auth, Owner: c.owner}
 	c.propose(h.SessionID, xid, op, fsm.EncodeRequest(&h, body), now)
 	return nil
 }
@@ -259,7 +273,9 @@ func (s *Server) onApply(r *fsm.Result) {
 		s.watches.trigger(r.Events, r.Zxid)
 	}
 	if w, ok := s.pending.pop(r.SessionID, r.Cxid, r.Op); ok {
-		if r.Op == protocol.OpCreateSession {
+		if r.Op == fsm.OpMoveSession {
+			// Nothing to answer: the connect response went out already.
+		} else if r.Op == protocol.OpCreateSession {
 			w.c.sessionCreated(r)
 		} else {
 			w.c.outMu.Lock()
@@ -272,6 +288,9 @@ func (s *Server) onApply(r *fsm.Result) {
 	}
 	for _, id := range r.Closed {
 		s.sessionEnded(id)
+	}
+	if r.Op == protocol.OpReconfig && r.Err == protocol.ErrOK {
+		s.configApplied(r)
 	}
 }
 

@@ -25,6 +25,7 @@ type Server struct {
 	node *raftNode
 	ln   net.Listener
 	ens  *ensemble // nil when standalone
+	ro   readOnlyState
 
 	// stateMu is held for writing while raft applies an entry (lockedFSM)
 	// and for reading while a request reads the tree and queues its reply.
@@ -108,9 +109,13 @@ func (s *Server) Start() error {
 		s.ens, trans = ens, t
 	}
 	if trans == nil {
-		_, trans = raft.NewInmemTransport(raft.ServerAddress(fmt.Sprintf("zkraft-%d", s.opts.ServerID)))
+		_, trans = raft.NewInmemTransport(standaloneAddr(s.opts.ServerID))
 	}
-	node, err := openRaft(&s.opts, wrapFSM(&s.stateMu, s.fsm, &s.stats.snapshots), trans, s.log, &s.stats.logWrites)
+	var stored func(uint64)
+	if s.ens != nil {
+		stored = s.ens.commits.logsStored
+	}
+	node, err := openRaft(&s.opts, wrapFSM(&s.stateMu, s.fsm, &s.stats.snapshots), trans, s.log, &s.stats.logWrites, stored, s.mayBootstrap)
 	if err != nil {
 		if s.ens != nil {
 			s.ens.close()

@@ -196,25 +196,23 @@ func (c *conn) handshake(frame []byte) error {
 	}
 	s := c.s
 	c.readOnly = req.HasReadOnly
+	if !s.serving() && s.readOnly() && req.HasReadOnly && req.ReadOnly {
+		return c.handshakeReadOnly(&req)
+	}
 	if !s.serving() {
 		// No leader known (or the ensemble has not formed): the client
 		// tries another server, as with ZooKeeper's non-serving state.
 		s.log.Debug("refusing session: no leader", "client", c.remote)
 		return errClose
 	}
-	if last := s.fsm.LastZxid(); req.LastZxidSeen > last {
-		// The client has seen a later state than this server has: ZooKeeper
-		// refuses, and the client tries another server.
-		s.log.Info("refusing session: client is ahead", "client", c.remote,
-			"clientZxid", fmt.Sprintf("0x%x", req.LastZxidSeen), "zxid", fmt.Sprintf("0x%x", last))
+	if c.clientAhead(&req) {
 		return errClose
 	}
-	timeout := s.negotiate(req.TimeOut)
-	c.timeout.Store(int64(time.Duration(timeout) * time.Millisecond))
+	timeout := c.negotiateTimeout(&req)
 	now := time.Now()
 	if req.SessionID == 0 {
 		id := s.sessions.newID(func(id int64) bool { _, ok := s.fsm.Session(id); return ok })
-		h := fsm.Header{SessionID: id, Op: protocol.OpCreateSession, Time: now.UnixMilli(), Auth: c.auth}
+		h := fsm.Header{SessionID: id, Op: protocol.OpCreateSession, Time: now.UnixMilli(), Auth: c.auth, Owner: c.owner}
 		body := protocol.Marshal(&fsm.CreateSessionBody{Timeout: timeout})
 		c.propose(id, 0, protocol.OpCreateSession, fsm.EncodeRequest(&h, body), now)
 		if !c.waitWrites() || c.sess.Load() == nil {
@@ -222,18 +220,53 @@ func (c *conn) handshake(frame []byte) error {
 		}
 		return nil
 	}
-	_, live := s.fsm.Session(req.SessionID)
-	if !live || subtle.ConstantTimeCompare(req.Passwd, s.fsm.Password(req.SessionID)) != 1 {
-		// What ZooKeeper answers for an expired or unknown session: a zero
-		// timeout, id and password; then it closes the connection.
-		s.log.Info("refusing reconnect: session expired or password wrong", "client", c.remote,
-			"session", fmt.Sprintf("0x%x", req.SessionID), "live", live)
-		c.queueRecord(&protocol.ConnectResponse{Passwd: make([]byte, 16), HasReadOnly: c.readOnly})
-		c.closeAfterFlush()
+	if !c.validResume(&req) {
 		return errClose
 	}
+	c.moveSession(req.SessionID, now)
 	c.attach(req.SessionID, now)
 	return nil
+}
+
+// clientAhead reports (and logs) a client that has seen a later state than
+// this server has: ZooKeeper refuses it, and the client tries another server.
+func (c *conn) clientAhead(req *protocol.ConnectRequest) bool {
+	last := c.s.fsm.LastZxid()
+	if req.LastZxidSeen <= last {
+		return false
+	}
+	c.s.log.Info("refusing session: client is ahead", "client", c.remote,
+		"clientZxid", fmt.Sprintf("0x%x", req.LastZxidSeen), "zxid", fmt.Sprintf("0x%x", last))
+	return true
+}
+
+// negotiateTimeout settles the connection's session timeout (ms).
+func (c *conn) negotiateTimeout(req *protocol.ConnectRequest) int32 {
+	timeout := c.s.negotiate(req.TimeOut)
+	c.timeout.Store(int64(time.Duration(timeout) * time.Millisecond))
+	return timeout
+}
+
+// validResume checks a reconnect's session and password. A refused one gets
+// what ZooKeeper answers for an expired or unknown session (a zero timeout,
+// id and password) and the connection closes after it.
+func (c *conn) validResume(req *protocol.ConnectRequest) bool {
+	s := c.s
+	_, live := s.fsm.Session(req.SessionID)
+	if !live && s.ens != nil && !c.roConn.Load() && s.syncWithLeader() {
+		// A session created through another member a moment ago may not
+		// have applied here yet: catch up with the leader before calling
+		// it expired (ZooKeeper's follower asks the leader too).
+		_, live = s.fsm.Session(req.SessionID)
+	}
+	if live && subtle.ConstantTimeCompare(req.Passwd, s.fsm.Password(req.SessionID)) == 1 {
+		return true
+	}
+	s.log.Info("refusing reconnect: session expired or password wrong", "client", c.remote,
+		"session", fmt.Sprintf("0x%x", req.SessionID), "live", live)
+	c.queueRecord(&protocol.ConnectResponse{Passwd: make([]byte, 16), HasReadOnly: c.readOnly})
+	c.closeAfterFlush()
+	return false
 }
 
 // sessionCreated completes a new session inside onApply.
@@ -256,11 +289,16 @@ func (c *conn) attach(id int64, now time.Time) {
 	}
 	c.sess.Store(ls)
 	c.sessionID.Store(id)
+	passwd := c.s.fsm.Password(id)
+	if passwd == nil {
+		passwd = make([]byte, 16) // a read-only server of an ensemble that never had a leader
+	}
 	c.queueRecord(&protocol.ConnectResponse{
 		TimeOut:     int32(timeout / time.Millisecond),
 		SessionID:   id,
-		Passwd:      c.s.fsm.Password(id),
+		Passwd:      passwd,
 		HasReadOnly: c.readOnly,
+		ReadOnly:    c.roConn.Load(),
 	})
 }
 

@@ -64,6 +64,7 @@ type serverStats struct {
 	// For the metrics endpoint; srst leaves them alone.
 	ops       opLatencies
 	forwarded atomic.Int64 // writes a follower or observer sent to the leader
+	notices   atomic.Int64 // commit notices this follower's raft accepted (commitnotice.go)
 	snapshots snapshotStats
 	logWrites opHistogram // raft log appends, each ending in an fsync
 }

@@ -11,9 +11,12 @@ import (
 
 // watchBits are the kinds of watch one connection holds on one path. As in
 // ZooKeeper, a watch sits in a data table or a child table; addWatch
-// PERSISTENT puts one in each (watchPersistentData and watchPersistentChild),
-// PERSISTENT_RECURSIVE only in the data table. removeWatches works per table,
-// so a persistent watch whose child half was removed keeps firing for data.
+// PERSISTENT and PERSISTENT_RECURSIVE each put one in both tables, as
+// ZooKeeper 3.8 does. removeWatches works per table, so a persistent watch
+// whose child half was removed keeps firing for data, and a recursive watch
+// whose data half was removed still fires NodeDeleted for its path and
+// everything below (ZooKeeper triggers deletes on both tables and sends a
+// watcher one event however many of its watches match).
 type watchBits uint8
 
 const (
@@ -23,9 +26,11 @@ const (
 	watchPersistentData                        // data table, addWatch PERSISTENT
 	watchPersistentChild                       // child table, addWatch PERSISTENT
 	watchRecursive                             // data table, addWatch PERSISTENT_RECURSIVE: the path and below
+	watchRecursiveChild                        // child table, addWatch PERSISTENT_RECURSIVE: deletes of the path and below
 
-	dataTable  = watchData | watchExist | watchPersistentData | watchRecursive
-	childTable = watchChild | watchPersistentChild
+	dataTable     = watchData | watchExist | watchPersistentData | watchRecursive
+	childTable    = watchChild | watchPersistentChild | watchRecursiveChild
+	recursiveBits = watchRecursive | watchRecursiveChild
 )
 
 // oneShotMask is the one-shot watches an event type fires (and consumes).
@@ -49,9 +54,22 @@ func persistentMask(t protocol.EventType) watchBits {
 	case protocol.EventNodeCreated, protocol.EventNodeDataChanged:
 		return watchPersistentData | watchRecursive
 	case protocol.EventNodeDeleted:
-		return watchPersistentData | watchPersistentChild | watchRecursive
+		return watchPersistentData | watchPersistentChild | recursiveBits
 	case protocol.EventNodeChildrenChanged:
 		return watchPersistentChild
+	}
+	return 0
+}
+
+// ancestorMask is the recursive watches on an ancestor of the event's path
+// that an event type fires. NodeChildrenChanged fires none: a recursive
+// watch reports the creates and deletes themselves.
+func ancestorMask(t protocol.EventType) watchBits {
+	switch t {
+	case protocol.EventNodeCreated, protocol.EventNodeDataChanged:
+		return watchRecursive
+	case protocol.EventNodeDeleted:
+		return recursiveBits
 	}
 	return 0
 }
@@ -63,7 +81,7 @@ type watchManager struct {
 	mu        sync.Mutex
 	byPath    map[string]map[*conn]watchBits
 	byConn    map[*conn]map[string]watchBits
-	recursive int // registrations of watchRecursive; none means no ancestor walk
+	recursive int // (conn, path) entries holding a recursive bit; none means no ancestor walk
 
 	fired map[*conn]struct{} // scratch for trigger
 }
@@ -83,7 +101,7 @@ func (w *watchManager) addLocked(c *conn, path string, b watchBits) {
 		w.byPath[path] = pm
 	}
 	old := pm[c]
-	if b&watchRecursive != 0 && old&watchRecursive == 0 {
+	if b&recursiveBits != 0 && old&recursiveBits == 0 {
 		w.recursive++
 	}
 	pm[c] = old | b
@@ -100,7 +118,7 @@ func (w *watchManager) addLocked(c *conn, path string, b watchBits) {
 func (w *watchManager) setLocked(c *conn, path string, b watchBits) {
 	pm := w.byPath[path]
 	old := pm[c]
-	if old&watchRecursive != 0 && b&watchRecursive == 0 {
+	if old&recursiveBits != 0 && b&recursiveBits == 0 {
 		w.recursive--
 	}
 	if b == 0 {
@@ -142,7 +160,7 @@ func (w *watchManager) add(c *conn, kind fsm.WatchKind, path string) {
 func (w *watchManager) addPersistent(c *conn, path string, recursive bool) {
 	b := watchPersistentData | watchPersistentChild
 	if recursive {
-		b = watchRecursive
+		b = recursiveBits
 	}
 	w.mu.Lock()
 	w.addLocked(c, path, b)
@@ -164,7 +182,7 @@ func removeMask(typ int32) watchBits {
 	case protocol.WatcherPersistent:
 		return watchPersistentData | watchPersistentChild
 	case protocol.WatcherPersistentRecursive:
-		return watchRecursive
+		return recursiveBits
 	}
 	return 0
 }
@@ -219,12 +237,13 @@ func (w *watchManager) trigger(events []fsm.Event, zxid int64) {
 				w.setLocked(c, ev.Path, b&^mask)
 			}
 		}
-		if w.recursive == 0 || ev.Type == protocol.EventNodeChildrenChanged {
+		ancestor := ancestorMask(ev.Type)
+		if w.recursive == 0 || ancestor == 0 {
 			continue
 		}
 		for p := parent(ev.Path); p != ""; p = parent(p) {
 			for c, b := range w.byPath[p] {
-				if b&watchRecursive == 0 {
+				if b&ancestor == 0 {
 					continue
 				}
 				if _, ok := w.fired[c]; ok {

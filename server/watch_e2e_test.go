@@ -95,11 +95,17 @@ func TestAddWatchAndRemoveWatches(t *testing.T) {
 	if h := r.recv(nil); h.Err != protocol.ErrOK {
 		t.Fatalf("checkWatches: %v", h.Err)
 	}
-	// A recursive watch lives in the data table only.
+	// A recursive watch lives in both tables, as in ZooKeeper 3.8: removing
+	// its child half leaves the data half firing.
 	r.send(5, protocol.OpRemoveWatches, &protocol.WatchesRequest{Path: "/t", Type: protocol.WatcherChildren})
-	if h := r.recv(nil); h.Err != protocol.ErrNoWatcher {
-		t.Fatalf("removeWatches of a missing kind: %v", h.Err)
+	if h := r.recv(nil); h.Err != protocol.ErrOK {
+		t.Fatalf("removeWatches Children of a recursive watch: %v", h.Err)
 	}
+	r.send(6, protocol.OpCreate, &protocol.CreateRequest{Path: "/t/c", ACL: openACL})
+	if e := r.recvEvent(); e != ev(protocol.EventNodeCreated, "/t/c") {
+		t.Fatalf("event %+v", e)
+	}
+	r.recv(nil)
 	r.send(6, protocol.OpRemoveWatches, &protocol.WatchesRequest{Path: "/t", Type: protocol.WatcherAny})
 	if h := r.recv(nil); h.Err != protocol.ErrOK {
 		t.Fatalf("removeWatches: %v", h.Err)

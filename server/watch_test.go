@@ -177,8 +177,14 @@ func TestWatchRemove(t *testing.T) {
 	if w.remove(c, "/a", protocol.WatcherData, true) {
 		t.Fatal("data watch still there after remove")
 	}
-	if w.remove(c, "/a", protocol.WatcherPersistentRecursive, false) {
-		t.Fatal("recursive watch survived removing Data")
+	// The child half of the recursive watch is left: it fires for deletes
+	// of the path and below, not for creates.
+	fire(w, protocol.EventNodeCreated, "/a/x")
+	h.expect(c)
+	fire(w, protocol.EventNodeDeleted, "/a/x")
+	h.expect(c, ev(protocol.EventNodeDeleted, "/a/x"))
+	if !w.remove(c, "/a", protocol.WatcherPersistentRecursive, true) {
+		t.Fatal("child half of the recursive watch went with Data")
 	}
 	if !w.remove(c, "/a", protocol.WatcherAny, false) {
 		t.Fatal("Any found nothing")
@@ -216,8 +222,8 @@ func TestWatchSummary(t *testing.T) {
 	}
 	w.add(c1, fsm.WatchData, "/")
 	w.add(c2, fsm.WatchExist, "/")
-	w.addPersistent(c2, "/r", true)
-	if conns, paths, total := w.summary(); conns != 2 || paths != 2 || total != 3 || w.count() != 4 {
+	w.addPersistent(c2, "/r", true) // one entry in each table, so count 2
+	if conns, paths, total := w.summary(); conns != 2 || paths != 2 || total != 3 || w.count() != 5 {
 		t.Fatalf("summary %d %d %d, count %d", conns, paths, total, w.count())
 	}
 	if got := w.byConnection()[c2]; !reflect.DeepEqual(got, []string{"/", "/r"}) {

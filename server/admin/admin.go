@@ -74,6 +74,7 @@ func Start(zk *server.Server, opts Options) (*Server, error) {
 				"addr", opts.Addr, "err", err)
 		} else {
 			a.admin = addr
+			zk.SetAdminAddr(addr.String()) // gossiped, for "zkraft status"
 			a.log.Info("admin server listening", "addr", addr.String(), "command_url", opts.CommandURL)
 		}
 	}
@@ -149,18 +150,26 @@ func (a *Server) serveList(w http.ResponseWriter, r *http.Request) {
 // with a JSON body even for an unknown command or a failed one; the
 // "error" field says what went wrong.
 func (a *Server) serveCommand(w http.ResponseWriter, r *http.Request) {
+	name := strings.TrimPrefix(r.URL.Path, a.opts.CommandURL+"/")
+	name = strings.TrimSuffix(name, "/")
+	if primary, ok := aliases[name]; ok {
+		name = primary
+	}
+	if name == restoreCommand {
+		a.serveRestore(w, r)
+		return
+	}
 	if !getOnly(w, r) {
 		return
 	}
-	name := strings.TrimPrefix(r.URL.Path, a.opts.CommandURL+"/")
-	name = strings.TrimSuffix(name, "/")
 	if name == "" {
 		a.serveList(w, r)
 		return
 	}
 	var resp object
-	if primary, ok := aliases[name]; ok {
-		name = primary
+	if name == snapshotCommand {
+		a.serveSnapshot(w, r)
+		return
 	}
 	c, ok := commands[name]
 	switch {
@@ -176,6 +185,11 @@ func (a *Server) serveCommand(w http.ResponseWriter, r *http.Request) {
 			resp = append(body, field{"command", name}, field{"error", nil})
 		}
 	}
+	a.writeJSON(w, name, resp)
+}
+
+// writeJSON sends a command's answer.
+func (a *Server) writeJSON(w http.ResponseWriter, name string, resp object) {
 	out, err := json.MarshalIndent(resp, "", "  ")
 	if err != nil {
 		a.log.Error("admin: encoding a command's answer", "command", name, "err", err)

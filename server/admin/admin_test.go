@@ -23,6 +23,20 @@ type quietLogger struct{}
 
 func (quietLogger) Printf(string, ...any) {}
 
+// startServer starts a server with o and closes it when the test ends.
+func startServer(t *testing.T, o server.Options) *server.Server {
+	t.Helper()
+	s, err := server.New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
 // startZK starts a standalone server on a loopback port with a client
 // session that created /a and watches it.
 func startZK(t *testing.T, tweaks ...func(*server.Options)) (*server.Server, *zk.Conn) {
@@ -36,14 +50,7 @@ func startZK(t *testing.T, tweaks ...func(*server.Options)) (*server.Server, *zk
 	for _, f := range tweaks {
 		f(&o)
 	}
-	s, err := server.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := startServer(t, o)
 	c, ev, err := zk.Connect([]string{s.Addr().String()}, 5*time.Second, zk.WithLogger(quietLogger{}))
 	if err != nil {
 		t.Fatal(err)
@@ -219,7 +226,14 @@ func TestAliasesUnknownAndList(t *testing.T) {
 	a := startAdmin(t, s, Options{Addr: "127.0.0.1:0", CommandURL: "/cmds/"})
 	base := "http://" + a.Addr().String() + "/cmds/"
 	for alias, primary := range aliases {
-		code, b := get(t, base+alias)
+		url := base + alias
+		if primary == restoreCommand {
+			continue // a POST with a body: restore_test.go
+		}
+		if primary == snapshotCommand {
+			url += "?streaming=false" // JSON; the stream is in snapshot_test.go
+		}
+		code, b := get(t, url)
 		var m map[string]any
 		if err := json.Unmarshal(b, &m); err != nil || code != http.StatusOK {
 			t.Fatalf("%s: status %d, %v: %s", alias, code, err, b)

@@ -83,8 +83,8 @@ var commands = map[string]command{
 		}
 		return object{{"initial_configuration", b.String()}}, ""
 	}},
-	"is_read_only": {run: func(*server.Server, *http.Request) (object, string) {
-		return object{{"read_only", false}}, ""
+	"is_read_only": {run: func(zk *server.Server, _ *http.Request) (object, string) {
+		return object{{"read_only", zk.ReadOnly()}}, ""
 	}},
 	"last_snapshot": {run: lastSnapshot},
 	"leader":        {run: leader},
@@ -191,7 +191,7 @@ func lastSnapshot(zk *server.Server, _ *http.Request) (object, string) {
 // a quorum peer; a member names the leader's id (-1 while none is known)
 // and host.
 func leader(zk *server.Server, _ *http.Request) (object, string) {
-	v, ok := zk.Ensemble()
+	v, ok := zk.QuorumView()
 	if !ok {
 		return nil, "server is not initialized"
 	}
@@ -215,7 +215,7 @@ func member(v server.EnsembleView, id int) (server.Member, bool) {
 // observers lists, on the leader, the observers that are keeping up with
 // raft; elsewhere none, as ZooKeeper's followers without observer masters.
 func observers(zk *server.Server, _ *http.Request) (object, string) {
-	v, ok := zk.Ensemble()
+	v, ok := zk.QuorumView()
 	list := []any{}
 	if ok && v.IsLeader {
 		for _, m := range v.Members {
@@ -229,7 +229,7 @@ func observers(zk *server.Server, _ *http.Request) (object, string) {
 
 // votingView lists the voting members by id, with ZooKeeper's fields.
 func votingView(zk *server.Server, _ *http.Request) (object, string) {
-	v, _ := zk.Ensemble()
+	v, _ := zk.QuorumView()
 	view := object{}
 	for _, m := range v.Members {
 		if m.Observer {
@@ -246,7 +246,7 @@ func votingView(zk *server.Server, _ *http.Request) (object, string) {
 // zabState maps raft onto ZooKeeper's ZAB phases: broadcast while a leader
 // is known, election otherwise.
 func zabState(zk *server.Server, _ *http.Request) (object, string) {
-	v, ok := zk.Ensemble()
+	v, ok := zk.QuorumView()
 	if !ok {
 		return object{{"voting", false}, {"zabstate", ""}}, ""
 	}

@@ -11,28 +11,40 @@ import (
 	"github.com/zkraft/zkraft/server"
 )
 
-func freePort(t *testing.T) int {
+// freePorts returns n distinct free loopback ports. Every listener stays
+// open until all are chosen: picking them one at a time can hand out one
+// port twice (member 2's election port was member 1's quorum port once).
+func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
+	ports := make([]int, n)
+	for i := range ports {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer ln.Close()
+		ports[i] = ln.Addr().(*net.TCPAddr).Port
 	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
+	return ports
+}
+
+// threeMembers are the server lines of a 3-member ensemble on distinct free
+// loopback ports.
+func threeMembers(t *testing.T) []server.Member {
+	ports := freePorts(t, 6)
+	var members []server.Member
+	for id := 1; id <= 3; id++ {
+		members = append(members, server.Member{ID: id, QuorumAddr: fmt.Sprintf("127.0.0.1:%d", ports[2*id-2]),
+			ElectionAddr: fmt.Sprintf("127.0.0.1:%d", ports[2*id-1])})
+	}
+	return members
 }
 
 // TestEnsembleCommands runs three members on loopback ports: leader,
 // voting_view, zabstate and monitor describe the ensemble, and a write sent
 // to a follower counts as forwarded in its metrics.
 func TestEnsembleCommands(t *testing.T) {
-	var members []server.Member
-	for id := 1; id <= 3; id++ {
-		members = append(members, server.Member{
-			ID:           id,
-			QuorumAddr:   fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-			ElectionAddr: fmt.Sprintf("127.0.0.1:%d", freePort(t)),
-		})
-	}
+	members := threeMembers(t)
 	var zks []*server.Server
 	var admins []*Server
 	for id := 1; id <= 3; id++ {
@@ -40,17 +52,12 @@ func TestEnsembleCommands(t *testing.T) {
 		o.ClientAddr = "127.0.0.1:0"
 		o.DataDir = t.TempDir()
 		o.ServerID = id
-		o.TickTime = 200 * time.Millisecond
+		// A 400ms tick gives a 100ms leader lease: with 50ms a leader busy
+		// starting its members under -race stepped down now and then.
+		o.TickTime = 400 * time.Millisecond
 		o.MinSessionTimeout = 800 * time.Millisecond
 		o.Members = members
-		s, err := server.New(o)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Start(); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
+		s := startServer(t, o)
 		zks = append(zks, s)
 		admins = append(admins, startAdmin(t, s, Options{Addr: "127.0.0.1:0"}))
 	}
@@ -115,6 +122,23 @@ func TestEnsembleCommands(t *testing.T) {
 		}
 	}
 
+	// Every member's ensemble command lists all three, alive, with the
+	// leader leading and every member's admin address (gossip converges
+	// within a few probe intervals on loopback).
+	for i, a := range admins {
+		var got map[string]any
+		for {
+			got = runCommand(t, a, "ensemble")
+			if ensembleAgrees(got, admins) || time.Now().After(deadline.Add(10*time.Second)) {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !ensembleAgrees(got, admins) {
+			t.Errorf("member %d: ensemble %v, want 3 alive members, one leading", i+1, got)
+		}
+	}
+
 	// A write through a follower is forwarded to the leader.
 	f := 0
 	if leaderID == 1 {
@@ -155,26 +179,39 @@ func TestEnsembleCommands(t *testing.T) {
 	}
 }
 
+// ensembleAgrees reports whether an ensemble answer lists the three members
+// alive, the one named leader_id leading and the others following, each
+// with its admin address. (The leader is not compared with the one found
+// above: under load a lease can lapse and another member take over.)
+func ensembleAgrees(got map[string]any, admins []*Server) bool {
+	ms, _ := got["members"].([]any)
+	if len(ms) != 3 {
+		return false
+	}
+	for i, x := range ms {
+		m, _ := x.(map[string]any)
+		want := "following"
+		if got["leader_id"] == float64(i+1) {
+			want = "leading"
+		}
+		if m["sid"] != float64(i+1) || m["alive"] != true || m["state"] != want ||
+			m["admin_address"] != admins[i].Addr().String() || m["role"] != "participant" {
+			return false
+		}
+	}
+	return true
+}
+
 // TestNotServing: a member alone (no quorum, no leader) answers the status
 // commands with ZooKeeper's not-serving error; the commands ZooKeeper runs
 // without a running server still answer.
 func TestNotServing(t *testing.T) {
-	var members []server.Member
-	for id := 1; id <= 3; id++ {
-		members = append(members, server.Member{ID: id, QuorumAddr: fmt.Sprintf("127.0.0.1:%d", freePort(t))})
-	}
+	members := threeMembers(t)
 	o := server.DefaultOptions()
 	o.ClientAddr = "127.0.0.1:0"
 	o.DataDir = t.TempDir()
 	o.Members = members
-	s, err := server.New(o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := s.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := startServer(t, o)
 	a := startAdmin(t, s, Options{Addr: "127.0.0.1:0"})
 	for _, name := range []string{"stats", "server_stats", "connections", "dump", "leader", "watches"} {
 		m := runCommand(t, a, name)
@@ -189,5 +226,18 @@ func TestNotServing(t *testing.T) {
 	}
 	if zs := runCommand(t, a, "zabstate"); zs["zabstate"] != "election" {
 		t.Errorf("zabstate without a leader = %v, want election", zs)
+	}
+	// The ensemble command answers too: this member looking, the two others
+	// not reached.
+	en := runCommand(t, a, "ensemble")
+	ms, _ := en["members"].([]any)
+	if en["error"] != nil || len(ms) != 3 || en["leader_id"] != float64(-1) {
+		t.Fatalf("ensemble without a leader = %v", en)
+	}
+	for i, x := range ms {
+		m, _ := x.(map[string]any)
+		if m["sid"] != float64(i+1) || m["alive"] != (i == 0) || (i == 0 && m["state"] != "looking") {
+			t.Errorf("ensemble member %d = %v", i+1, m)
+		}
 	}
 }

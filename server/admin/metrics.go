@@ -66,6 +66,7 @@ func exposition(zk *server.Server) []byte {
 	gauge("zkraft_data_size_bytes", "Approximate size of the tree: data and path bytes.", m.DataSize)
 	gauge("zkraft_last_zxid", "Zxid of the last applied transaction.", m.LastZxid)
 	counter("zkraft_forwarded_writes_total", "Writes this follower or observer forwarded to the leader.", m.ForwardedWrites)
+	counter("zkraft_commit_notices_total", "Commits this follower learned from the leader's answers and raft accepted.", m.CommitNotices)
 	counter("zkraft_auth_failed_total", "Failed authentications.", m.AuthFailed)
 	counter("zkraft_connections_rejected_total", "Connections refused by connection limits.", m.ConnRejected)
 	counter("zkraft_large_requests_rejected_total", "Requests over jute.maxbuffer.", m.LargeRejected)

@@ -155,19 +155,19 @@ type fakeLeader struct {
 	syncZxid int64
 }
 
-func (h *fakeLeader) Propose(e []byte) func() error {
+func (h *fakeLeader) Propose(e []byte) func() ([]byte, error) {
 	h.mu.Lock()
 	h.got = append(h.got, e)
 	notLead, rel := h.notLead, h.release
 	h.mu.Unlock()
-	return func() error {
+	return func() ([]byte, error) {
 		if rel != nil {
 			<-rel
 		}
 		if notLead {
-			return ErrNotLeader
+			return nil, ErrNotLeader
 		}
-		return nil
+		return e, nil
 	}
 }
 
@@ -190,6 +190,9 @@ func TestForwardPipelinesInOrder(t *testing.T) {
 	m := serveFake(t, h)
 	f := NewForwarder(func() (string, bool) { return m.Advertise(), true }, time.Second, time.Second, nil)
 	defer f.Close()
+	var doneMu sync.Mutex
+	var done [][]byte // what OnWriteDone saw; the fake leader answers with the entry
+	f.OnWriteDone(func(p []byte) { doneMu.Lock(); done = append(done, p); doneMu.Unlock() })
 	var calls []*Call
 	for i := range 1000 {
 		calls = append(calls, f.Send(KindWrite, binary.BigEndian.AppendUint32(nil, uint32(i))))
@@ -202,6 +205,12 @@ func TestForwardPipelinesInOrder(t *testing.T) {
 		}
 		if c.Gen != calls[0].Gen || c.Gen == 0 {
 			t.Fatalf("call %d went on connection %d, the first on %d", i, c.Gen, calls[0].Gen)
+		}
+		doneMu.Lock()
+		seen := done
+		doneMu.Unlock()
+		if len(seen) <= i || binary.BigEndian.Uint32(seen[i]) != uint32(i) || binary.BigEndian.Uint32(c.Payload) != uint32(i) {
+			t.Fatalf("write %d: OnWriteDone saw %d payloads, payload %x", i, len(seen), c.Payload)
 		}
 	}
 	if err := touch.Wait(); err != nil {

@@ -24,7 +24,9 @@ import (
 // Request kinds.
 const (
 	// KindWrite carries a raft log entry to propose; the response comes once
-	// the leader's apply future completes.
+	// the leader's apply future completes. Its payload is whatever the
+	// leader's Handler made of the outcome (zkraft: the index and term of the
+	// committed entry, see Forwarder.OnWriteDone).
 	KindWrite byte = 1
 	// KindTouch carries session ids (int64 each) that clients of the
 	// follower were heard from; the leader renews them.
@@ -59,8 +61,8 @@ var (
 // Handler is what the leader side does with forwarded requests.
 type Handler interface {
 	// Propose hands entry to raft without waiting and returns a function
-	// that waits for the outcome.
-	Propose(entry []byte) (wait func() error)
+	// that waits for the outcome; its payload goes back with the answer.
+	Propose(entry []byte) (wait func() ([]byte, error))
 	// Touch renews the sessions a follower's clients were heard from.
 	Touch(ids []int64)
 	// SyncZxid returns a zxid covering every entry committed so far,
@@ -112,8 +114,7 @@ func serveConn(nc net.Conn, h Handler, logger *slog.Logger) {
 		a.seq = seq
 		switch kind {
 		case KindWrite:
-			wait := h.Propose(payload)
-			a.wait = func() ([]byte, error) { return nil, wait() }
+			a.wait = h.Propose(payload)
 		case KindTouch:
 			ids := make([]int64, len(payload)/8)
 			for i := range ids {

@@ -19,6 +19,7 @@ type Call struct {
 	Err     error
 	done    chan struct{}
 	seq     uint64
+	kind    byte
 }
 
 // Done is closed when the call completed.
@@ -50,10 +51,11 @@ type Forwarder struct {
 	leaderWait  time.Duration
 	log         *slog.Logger
 
-	mu     sync.Mutex
-	cur    *fconn
-	gen    uint64
-	closed bool
+	mu        sync.Mutex
+	cur       *fconn
+	gen       uint64
+	closed    bool
+	writeDone func(payload []byte)
 }
 
 // NewForwarder returns a forwarder that asks leader for the leader's quorum
@@ -64,6 +66,16 @@ func NewForwarder(leader func() (string, bool), dialTimeout, leaderWait time.Dur
 		logger = slog.New(slog.DiscardHandler)
 	}
 	return &Forwarder{leader: leader, dialTimeout: dialTimeout, leaderWait: leaderWait, log: logger}
+}
+
+// OnWriteDone makes the forwarder call fn with the payload of every
+// successful KindWrite answer, on the goroutine that reads the answers,
+// before the call completes. fn must not block. Set it before the first
+// Send.
+func (f *Forwarder) OnWriteDone(fn func(payload []byte)) {
+	f.mu.Lock()
+	f.writeDone = fn
+	f.mu.Unlock()
 }
 
 // Gen is the number of the current connection (0 before the first). A
@@ -114,7 +126,7 @@ func (f *Forwarder) conn() (*fconn, error) {
 		return nil, ErrConnLost
 	}
 	f.gen++
-	fc := newFconn(nc, addr, f.gen)
+	fc := newFconn(nc, addr, f.gen, f.writeDone)
 	f.cur = fc
 	f.log.Debug("forwarding to the leader", "leader", addr, "gen", f.gen)
 	return fc, nil
@@ -149,9 +161,10 @@ func (f *Forwarder) Close() {
 // flushed by the writer goroutine; the reader matches answers to the
 // pending calls, which are answered in order.
 type fconn struct {
-	nc   net.Conn
-	addr string
-	gen  uint64
+	nc        net.Conn
+	addr      string
+	gen       uint64
+	writeDone func(payload []byte) // may be nil
 
 	mu      sync.Mutex
 	out     []byte
@@ -163,8 +176,8 @@ type fconn struct {
 	done    chan struct{}
 }
 
-func newFconn(nc net.Conn, addr string, gen uint64) *fconn {
-	fc := &fconn{nc: nc, addr: addr, gen: gen, wake: make(chan struct{}, 1), done: make(chan struct{})}
+func newFconn(nc net.Conn, addr string, gen uint64, writeDone func([]byte)) *fconn {
+	fc := &fconn{nc: nc, addr: addr, gen: gen, writeDone: writeDone, wake: make(chan struct{}, 1), done: make(chan struct{})}
 	go fc.writeLoop()
 	go fc.readLoop()
 	return fc
@@ -177,7 +190,7 @@ func (fc *fconn) dead() bool {
 }
 
 func (fc *fconn) send(kind byte, payload []byte) *Call {
-	c := &Call{Gen: fc.gen, done: make(chan struct{})}
+	c := &Call{Gen: fc.gen, kind: kind, done: make(chan struct{})}
 	fc.mu.Lock()
 	if fc.err != nil {
 		err := fc.err
@@ -259,6 +272,9 @@ func (fc *fconn) readLoop() {
 		fc.mu.Unlock()
 		switch hdr[12] {
 		case statusOK:
+			if c.kind == KindWrite && fc.writeDone != nil {
+				fc.writeDone(payload)
+			}
 			c.finish(payload, nil)
 		case statusNotLeader:
 			c.finish(nil, ErrNotLeader)
