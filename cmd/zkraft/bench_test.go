@@ -6,8 +6,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/zkraft/zkraft/server"
 )
 
 func TestBenchFlagValidation(t *testing.T) {
@@ -42,26 +40,11 @@ func TestBenchFlagValidation(t *testing.T) {
 // TestBenchAgainstInProcessServer runs the command for about a second
 // against an in-process zkraft and checks the JSON report.
 func TestBenchAgainstInProcessServer(t *testing.T) {
-	opts := server.DefaultOptions()
-	opts.ClientAddr = "127.0.0.1:0"
-	opts.DataDir = t.TempDir()
-	opts.DataLogDir = opts.DataDir
-	srv, err := server.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("closing server: %v", err)
-		}
-	}()
+	addr := startServer(t, nil)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	out, err := execute(t, ctx, "bench", "--server", srv.Addr().String(), "--workload", "mixed",
+	out, err := execute(t, ctx, "bench", "--server", addr, "--workload", "mixed",
 		"--clients", "4", "--duration", "1s", "--warmup", "200ms", "--quiet", "--output", "json")
 	if err != nil {
 		t.Fatalf("bench: %v\n%s", err, out)

@@ -5,7 +5,25 @@ import (
 	"io"
 	"log/slog"
 	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/zkraft/zkraft/config"
 )
+
+// logSettings are the effective log level and format: a flag given on the
+// command line, else zoo.cfg's zkraft.logLevel / zkraft.logFormat, else the
+// flags' defaults (info, text).
+func (o *serverOptions) logSettings(cmd *cobra.Command, cfg *config.Config) (level, format string) {
+	level, format = o.logLevel, o.logFormat
+	if !cmd.Flags().Changed("log-level") && cfg.LogLevel != "" {
+		level = cfg.LogLevel
+	}
+	if !cmd.Flags().Changed("log-format") && cfg.LogFormat != "" {
+		format = cfg.LogFormat
+	}
+	return level, format
+}
 
 // newLogger builds the process logger: level is debug, info, warn or error;
 // format is text (logfmt-like key=value) or json (one object per line).

@@ -28,8 +28,11 @@ Without a zoo.cfg, "zkraft server" runs a standalone server on client port
 	}
 	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())
+		return &usageError{fmt.Errorf("%w\nRun '%s --help' for usage.", err, c.CommandPath())}
 	})
 	root.AddCommand(newServerCommand(), newBenchCommand(), newVersionCommand())
+	root.AddCommand(clientCommands()...)
+	root.AddCommand(newMembersCommand(), newStatusCommand())
+	root.AddCommand(newSnapshotCommand(), newImportCommand(), newExportCommand())
 	return root
 }

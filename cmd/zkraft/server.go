@@ -25,6 +25,7 @@ type serverOptions struct {
 	clientPort int
 	logLevel   string
 	logFormat  string
+	join       []string
 }
 
 func newServerCommand() *cobra.Command {
@@ -40,14 +41,34 @@ uses embedded defaults: client port 2181, tickTime 2000, data in
 
 A zoo.cfg listing an ensemble (server.N lines with more than one
 participant) runs this server as the member named by dataDir/myid: the
-ensemble forms by itself once a quorum of the listed servers is up.
+ensemble forms by itself once a quorum of the listed servers is up. The
+members gossip on their election ports (TCP and UDP), so that any one of
+them can describe the ensemble ("zkraft status").
+
+Logs are structured (slog), raft's and memberlist's included: --log-level
+and --log-format, or zkraft.logLevel and zkraft.logFormat in zoo.cfg (the
+flags win).
 
 The AdminServer answers ZooKeeper's commands as JSON on
 admin.serverAddress:admin.serverPort (default 0.0.0.0:8080) under
 admin.commandURL (/commands), with Prometheus metrics at /metrics;
 admin.enableServer=false turns it off. With
 metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetricsProvider
-/metrics is also served on metricsProvider.httpHost:httpPort (0.0.0.0:7000).`,
+/metrics is also served on metricsProvider.httpHost:httpPort (0.0.0.0:7000).
+
+With reconfigEnabled=true the reconfig op (zkCli's reconfig, "zkraft
+members add/remove") changes the membership. A server started from a
+dynamicConfigFile then keeps it in step: after each change it writes
+<zoo.cfg>.dynamic.<version> and points zoo.cfg's dynamicConfigFile at it.
+A new server started with a zoo.cfg that lists the running members and
+itself, or only itself and --join with the election address of any member,
+does not bootstrap an ensemble of its own: it gossips that it is joining,
+and the leader adds it (a participant as a voter once it has caught up, an
+observer as a non-voter) and updates /zookeeper/config, or a reconfig adds
+it. An observer joining with only its own line sets peerType=observer.`,
+		Example: `  zkraft server --config /etc/zookeeper/conf/zoo.cfg
+  zkraft server --data-dir /tmp/zk --client-port 2182
+  zkraft server --config zoo4.cfg --join 10.0.0.1:3888,10.0.0.2:3888`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return o.run(cmd) },
 	}
@@ -55,24 +76,27 @@ metricsProvider.className=org.apache.zookeeper.metrics.prometheus.PrometheusMetr
 	f.StringVarP(&o.configFile, "config", "c", "", "zoo.cfg to read (default: embedded standalone defaults)")
 	f.StringVar(&o.dataDir, "data-dir", "", "override dataDir (and dataLogDir, unless zoo.cfg sets it)")
 	f.IntVar(&o.clientPort, "client-port", 0, "override clientPort")
-	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error")
-	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json")
+	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error (overrides zkraft.logLevel)")
+	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json (overrides zkraft.logFormat)")
+	f.StringSliceVar(&o.join, "join", nil, "election addresses (host:electionPort) of running members to join through; "+
+		"this server never bootstraps and waits for the leader to add it")
 	return cmd
 }
 
 func (o *serverOptions) run(cmd *cobra.Command) error {
-	logger, err := newLogger(cmd.ErrOrStderr(), o.logLevel, o.logFormat)
+	cfg, err := o.loadConfig(cmd)
 	if err != nil {
 		return err
 	}
-	cfg, err := o.loadConfig(cmd)
+	level, format := o.logSettings(cmd, cfg)
+	logger, err := newLogger(cmd.ErrOrStderr(), level, format)
 	if err != nil {
 		return err
 	}
 	for _, w := range cfg.Warnings {
 		logger.Warn("config: " + w.Error())
 	}
-	members, err := ensembleMembers(cfg)
+	members, err := ensembleMembers(cfg, len(o.join) > 0)
 	if err != nil {
 		return err
 	}
@@ -89,6 +113,7 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 
 	opts := buildServerOptions(cfg, logger)
 	opts.Members = members
+	opts.Join = o.join
 	srv, err := server.New(opts)
 	if err != nil {
 		return err
@@ -185,6 +210,8 @@ func buildServerOptions(cfg *config.Config, logger *slog.Logger) server.Options 
 	opts.SuperDigest = cfg.SuperDigest
 	opts.ExtendedTypes = cfg.ExtendedTypes
 	opts.EnforceQuota = cfg.EnforceQuota
+	opts.ReadOnlyMode = cfg.ReadOnlyMode
+	opts.PreferHighestSid = cfg.PreferHighestSid
 	opts.ContainerCheckInterval = cfg.ContainerCheckInterval
 	opts.ContainerMaxPerMinute = cfg.ContainerMaxPerMinute
 	opts.SnapRetainCount = cfg.SnapRetainCount
@@ -192,6 +219,10 @@ func buildServerOptions(cfg *config.Config, logger *slog.Logger) server.Options 
 		opts.SnapshotThreshold = uint64(cfg.SnapCount)
 	}
 	opts.ConfigLines = cfg.Lines()
+	opts.ReconfigEnabled = cfg.ReconfigEnabled
+	if cfg.DynamicConfigFile != "" {
+		opts.DynamicConfigFile = cfg.File
+	}
 	opts.Logger = logger
 	return opts
 }
@@ -199,9 +230,13 @@ func buildServerOptions(cfg *config.Config, logger *slog.Logger) server.Options 
 // ensembleMembers turns the server.N lines of a distributed zoo.cfg into the
 // server's members; nil when the config runs standalone. This server's id
 // (myid) must be among them. peerType=observer makes this server an
-// observer even when its line does not say so.
-func ensembleMembers(cfg *config.Config) ([]server.Member, error) {
-	if !cfg.Distributed() {
+// observer even when its line does not say so. A joining server (--join)
+// is an ensemble member even when its zoo.cfg lists only itself.
+func ensembleMembers(cfg *config.Config, joining bool) ([]server.Member, error) {
+	if !cfg.Distributed() && !(joining && len(cfg.Servers) > 0) {
+		if joining {
+			return nil, fmt.Errorf("--join needs this server's own server.%d line in %s", cfg.ServerID, cfg.File)
+		}
 		return nil, nil
 	}
 	if _, ok := cfg.Server(cfg.ServerID); !ok {

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -84,6 +85,11 @@ func TestVersionCommand(t *testing.T) {
 	if out, _ = execute(t, context.Background(), "version"); !strings.Contains(out, "commit: 0123abc\n") {
 		t.Errorf("commit from -ldflags not shown: %q", out)
 	}
+	out, err = execute(t, context.Background(), "version", "--output", "json")
+	var v map[string]string
+	if err != nil || json.Unmarshal([]byte(out), &v) != nil || v["version"] != version || v["commit"] != "0123abc" || !strings.HasPrefix(v["go"], "go1.") {
+		t.Errorf("version --output json: %q, %v", out, err)
+	}
 }
 
 func TestServerEnsembleNeedsMyID(t *testing.T) {
@@ -117,7 +123,7 @@ func TestEnsembleMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.ServerID = 4
-	got, err := ensembleMembers(cfg)
+	got, err := ensembleMembers(cfg, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -142,7 +148,7 @@ func TestEnsembleMembers(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg.ServerID = 2
-	if got, err = ensembleMembers(cfg); err != nil {
+	if got, err = ensembleMembers(cfg, false); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 2 || got[1].ClientAddr != "127.0.0.1:2182" || got[0].Observer || got[1].Observer {

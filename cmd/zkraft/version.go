@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 
@@ -17,16 +18,30 @@ var (
 )
 
 func newVersionCommand() *cobra.Command {
-	return &cobra.Command{
+	var o outputOptions
+	cmd := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version, git commit and Go version",
-		Args:  cobra.NoArgs,
+		Example: `  zkraft version
+  zkraft version --output json`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			_, err := fmt.Fprintf(cmd.OutOrStdout(), "zkraft %s\ncommit: %s\ngo: %s %s/%s\n",
-				version, buildCommit(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
-			return err
+			if err := o.check(); err != nil {
+				return err
+			}
+			v := struct {
+				Version  string `json:"version"`
+				Commit   string `json:"commit"`
+				Go       string `json:"go"`
+				Platform string `json:"platform"`
+			}{version, buildCommit(), runtime.Version(), runtime.GOOS + "/" + runtime.GOARCH}
+			return o.print(cmd, v, func(w io.Writer) {
+				fmt.Fprintf(w, "zkraft %s\ncommit: %s\ngo: %s %s\n", v.Version, v.Commit, v.Go, v.Platform)
+			})
 		},
 	}
+	o.addFlags(cmd, false)
+	return cmd
 }
 
 // versionString is the one-line form for --version.

@@ -7,30 +7,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/zkraft/zkraft/cmd/zkraft/internal/testserver"
 	"github.com/zkraft/zkraft/server"
 )
 
-// startServer runs an in-process standalone zkraft on a loopback port.
+// startServer runs an in-process standalone zkraft on a loopback port,
+// without the per-IP connection limit (workloads open many sessions).
 func startServer(t *testing.T) string {
-	t.Helper()
-	opts := server.DefaultOptions()
-	opts.ClientAddr = "127.0.0.1:0"
-	opts.DataDir = t.TempDir()
-	opts.DataLogDir = opts.DataDir
-	opts.MaxClientCnxns = 0
-	srv, err := server.New(opts)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if err := srv.Close(); err != nil {
-			t.Errorf("closing server: %v", err)
-		}
-	})
-	return srv.Addr().String()
+	return testserver.Start(t, func(o *server.Options) { o.MaxClientCnxns = 0 }).Addr().String()
 }
 
 // TestRunEveryWorkload runs each workload briefly against zkraft and checks
