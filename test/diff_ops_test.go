@@ -112,9 +112,8 @@ type diffGen struct {
 	closed bool     // the closing session has been closed
 	// persistent holds the addWatch mode of session/path pairs that got an
 	// addWatch. ZooKeeper 3.8 keeps one watch per session and path (a later
-	// one-shot watch replaces a persistent one, ZOOKEEPER-4466), and keeps a
-	// PERSISTENT_RECURSIVE watch in both tables; zkraft does as 3.9 does.
-	// COMPATIBILITY.md lists both; the generator avoids them.
+	// one-shot watch replaces a persistent one, ZOOKEEPER-4466); zkraft does
+	// as 3.9 does. COMPATIBILITY.md lists it; the generator avoids it.
 	persistent map[string]int32
 	// childWatched marks session/path pairs that got a getChildren watch: an
 	// addWatch PERSISTENT_RECURSIVE after it replaces it in ZooKeeper 3.8.
@@ -301,9 +300,6 @@ func (g *diffGen) next(i, n int) dop {
 	o := dop{S: s, Kind: kind, Path: g.path(), Mode: int32(1 + g.pick(3))}
 	if g.chance(3) {
 		o.Mode = []int32{0, 6}[g.pick(2)] // not a watcher type
-	}
-	if g.persistent[fmt.Sprint(s, o.Path)] == addWatchPersistentRecursive && o.Mode != 0 && o.Mode != 6 {
-		return dop{S: s, Kind: "whoAmI"}
 	}
 	return o
 }

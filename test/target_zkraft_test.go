@@ -36,8 +36,20 @@ func startZkraft(t testing.TB) (*zkraftTarget, error) {
 	}
 	z := &zkraftTarget{t: t, dir: dir, addr: "127.0.0.1:" + strconv.Itoa(port), log: &testLog{}}
 	data := filepath.Join(dir, "data")
+	opts := zkraftOptions(data, port, z.log)
+	z.opts = opts
+	if err := z.start(); err != nil {
+		z.Stop()
+		return nil, err
+	}
+	return z, nil
+}
+
+// zkraftOptions are the target's server options for a data directory and
+// client port on 127.0.0.1.
+func zkraftOptions(data string, port int, log *testLog) server.Options {
 	opts := server.DefaultOptions()
-	opts.ClientAddr = z.addr
+	opts.ClientAddr = "127.0.0.1:" + strconv.Itoa(port)
 	opts.DataDir = data
 	opts.DataLogDir = data
 	opts.ServerID = 1
@@ -62,13 +74,8 @@ func startZkraft(t testing.TB) (*zkraftTarget, error) {
 		"maxClientCnxns=0",
 		"serverId=1",
 	}
-	opts.Logger = slog.New(slog.NewTextHandler(z.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	z.opts = opts
-	if err := z.start(); err != nil {
-		z.Stop()
-		return nil, err
-	}
-	return z, nil
+	opts.Logger = slog.New(slog.NewTextHandler(log, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return opts
 }
 
 func (z *zkraftTarget) start() error {

@@ -35,6 +35,20 @@ type zkTarget struct {
 }
 
 func startZooKeeper(t testing.TB) (*zkTarget, error) {
+	z, err := newZooKeeper(t)
+	if err != nil {
+		return nil, err
+	}
+	if err := z.start(); err != nil {
+		z.Stop()
+		return nil, err
+	}
+	return z, nil
+}
+
+// newZooKeeper prepares a ZooKeeper target (directory, zoo.cfg with the
+// extra lines) without starting it.
+func newZooKeeper(t testing.TB, extra ...string) (*zkTarget, error) {
 	if _, err := os.Stat("/usr/share/java/zookeeper.jar"); err != nil {
 		return nil, fmt.Errorf("Apache ZooKeeper is not installed: %w", err)
 	}
@@ -61,14 +75,9 @@ func startZooKeeper(t testing.TB) (*zkTarget, error) {
 		"4lw.commands.whitelist=*",
 		"extendedTypesEnabled=true",
 		"DigestAuthenticationProvider.superDigest=" + superDigest(),
-		"",
-	}, "\n")
+	}, "\n") + "\n" + strings.Join(append(extra, ""), "\n")
 	if err := os.WriteFile(z.cfgPath, []byte(cfg), 0o644); err != nil {
 		os.RemoveAll(dir)
-		return nil, err
-	}
-	if err := z.start(); err != nil {
-		z.Stop()
 		return nil, err
 	}
 	return z, nil

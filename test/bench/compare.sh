@@ -10,7 +10,8 @@
 #              kind on loopback, the connect string lists all three.
 #   WORKLOADS  [create set get mixed]      CLIENTS   [1 8 32]
 #   RUNS       runs per cell, median taken [3]
-#   DURATION   measured time per run [10s] WARMUP    [2s]
+#   DURATION   measured time per run [10s] WARMUP    [2s] (Go durations;
+#              a bare number is seconds)
 #   ZKRAFT     zkraft binary [built from this checkout into the temp dir]
 #   ZK_CP      ZooKeeper class path [/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar]
 #   ZK_HEAP    ZooKeeper -Xmx [1000m]
@@ -34,6 +35,9 @@ WARMUP=${WARMUP:-2s}
 ZKRAFT=${ZKRAFT:-}
 ZK_CP=${ZK_CP:-/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar}
 ZK_HEAP=${ZK_HEAP:-1000m}
+# A bare number of seconds (DURATION=5) means 5s.
+[[ $DURATION =~ ^[0-9]+$ ]] && DURATION=${DURATION}s
+[[ $WARMUP =~ ^[0-9]+$ ]] && WARMUP=${WARMUP}s
 
 WORK=$(mktemp -d -t zkraft-compare.XXXXXX)
 RESULTS=${RESULTS:-$WORK/results}

@@ -132,25 +132,8 @@ func TestLeaderKill(t *testing.T) {
 	}
 	sort.Strings(acked)
 	checkAll := func(id int) {
-		c := e.connect(id)
-		if _, err := c.Sync("/w"); err != nil {
-			t.Fatalf("sync on %d: %v", id, err)
-		}
-		kids, _, err := c.Children("/w")
-		if err != nil {
-			t.Fatal(err)
-		}
-		have := make(map[string]bool, len(kids))
-		for _, k := range kids {
-			have["/w/"+k] = true
-		}
-		lost := 0
-		for _, p := range acked {
-			if !have[p] {
-				lost++
-			}
-		}
-		t.Logf("member %d: %d znodes under /w, %d acknowledged, %d lost", id, len(kids), len(acked), lost)
+		kids, lost := e.lostWrites(id, acked)
+		t.Logf("member %d: %d znodes under /w, %d acknowledged, %d lost", id, kids, len(acked), lost)
 		if lost > 0 {
 			t.Errorf("member %d lost %d acknowledged writes", id, lost)
 		}
@@ -183,6 +166,9 @@ func TestFollowerRestarts(t *testing.T) {
 	e.stop(fs[0])
 	create("during-stop", 50)
 	e.start(fs[0])
+	// Killing the other follower before this one is back would leave the
+	// leader without a quorum.
+	e.waitRejoined(fs[0], 30*time.Second)
 
 	e.kill(fs[1])
 	data := filepath.Join(e.members[fs[1]-1].dir, "data")

@@ -50,6 +50,7 @@ type member struct {
 	id                           int
 	dir                          string
 	clientPort, quorumPort, elec int
+	args                         []string // more "zkraft server" flags (--join)
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
@@ -124,7 +125,7 @@ func (e *ensemble) start(id int) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	cmd := exec.Command(binary, "server", "--config", filepath.Join(m.dir, "zoo.cfg"), "--log-level", "debug")
+	cmd := exec.Command(binary, append([]string{"server", "--config", filepath.Join(m.dir, "zoo.cfg"), "--log-level", "debug"}, m.args...)...)
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()

@@ -2,71 +2,11 @@ package cluster
 
 import (
 	"fmt"
-	"io"
-	"net"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/go-zookeeper/zk"
 )
-
-// proxy forwards TCP connections to target until cut, after which it
-// refuses and drops everything: a client behind it goes silent.
-type proxy struct {
-	ln     net.Listener
-	target string
-	mu     sync.Mutex
-	conns  []net.Conn
-	cut    bool
-}
-
-func newProxy(t *testing.T, target string) *proxy {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &proxy{ln: ln, target: target}
-	t.Cleanup(p.close)
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			p.mu.Lock()
-			if p.cut {
-				p.mu.Unlock()
-				c.Close()
-				continue
-			}
-			s, err := net.Dial("tcp", target)
-			if err != nil {
-				p.mu.Unlock()
-				c.Close()
-				continue
-			}
-			p.conns = append(p.conns, c, s)
-			p.mu.Unlock()
-			go func() { io.Copy(s, c); s.Close() }()
-			go func() { io.Copy(c, s); c.Close() }()
-		}
-	}()
-	return p
-}
-
-func (p *proxy) addr() string { return p.ln.Addr().String() }
-
-// close cuts the client off without a closeSession.
-func (p *proxy) close() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.cut = true
-	for _, c := range p.conns {
-		c.Close()
-	}
-	p.conns = nil
-}
 
 // TestSilentSessionExpires: a client of a follower that goes silent is
 // expired by the leader after its timeout, and its ephemeral disappears on
@@ -74,7 +14,7 @@ func (p *proxy) close() {
 func TestSilentSessionExpires(t *testing.T) {
 	e, leader := started(t)
 	f := followers(leader)[0]
-	p := newProxy(t, e.members[f-1].clientAddr())
+	p := newGate(t, e.members[f-1].clientAddr(), true)
 	c, _, err := zk.Connect([]string{p.addr()}, 4*time.Second, zk.WithLogger(quiet{}))
 	if err != nil {
 		t.Fatal(err)
@@ -95,7 +35,7 @@ func TestSilentSessionExpires(t *testing.T) {
 	if err != nil || !ok {
 		t.Fatalf("leader does not show /silent: %v %v", ok, err)
 	}
-	p.close()
+	p.set(false) // the client goes silent, without a closeSession
 	cut := time.Now()
 	select {
 	case got := <-ev:

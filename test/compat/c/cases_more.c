@@ -206,8 +206,11 @@ int case_session_takeover(zhandle_t *zh, const char *root)
 	}
 	id = *zoo_client_id(a);
 	b = zookeeper_init(hosts, NULL, 10000, &id, NULL, 0);
-	for (int i = 0; b != NULL && i < WAIT_MS / 10 && zoo_state(b) != ZOO_CONNECTED_STATE; i++)
-		usleep(10000);
+	/* Close b as soon as it holds the session: the server dropped a's
+	 * connection when b resumed, and a reconnecting first would take the
+	 * session back before b's close (a race in ZooKeeper too). */
+	for (int i = 0; b != NULL && i < WAIT_MS && zoo_state(b) != ZOO_CONNECTED_STATE; i++)
+		usleep(1000);
 	if (b == NULL || zoo_state(b) != ZOO_CONNECTED_STATE || zoo_client_id(b)->client_id != id.client_id) {
 		snprintf(why, sizeof why, "second handle did not resume the session");
 		if (b != NULL)
