@@ -3,13 +3,8 @@ package server
 import (
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/hashicorp/raft"
-	raftboltdb "github.com/hashicorp/raft-boltdb/v2"
-	"go.etcd.io/bbolt"
 
 	"github.com/zkraft/zkraft/fsm"
 )
@@ -45,30 +40,28 @@ func ReadDataDir(opts *Options) (*fsm.Image, error) {
 		}
 		after = metas[0].Index
 	}
-	logPath := filepath.Join(logDir, raftLogFile)
-	if _, err := os.Stat(logPath); err == nil {
-		store, err := raftboltdb.New(raftboltdb.Options{Path: logPath,
-			BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, ReadOnly: true}})
-		if err != nil {
-			return nil, fmt.Errorf("server: opening raft log %s (is the server still running?): %w", logPath, err)
-		}
+	store, ok, err := openLogOffline(logDir)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
 		defer store.Close()
 		first, _ := store.FirstIndex()
 		last, err := store.LastIndex()
 		if err != nil {
-			return nil, fmt.Errorf("server: reading raft log %s: %w", logPath, err)
+			return nil, fmt.Errorf("server: reading the raft log in %s: %w", logDir, err)
 		}
 		for i := max(after+1, first); i <= last && i > 0; i++ {
 			var l raft.Log
 			if err := store.GetLog(i, &l); err != nil {
-				return nil, fmt.Errorf("server: raft log %s entry %d: %w", logPath, i, err)
+				return nil, fmt.Errorf("server: raft log in %s, entry %d: %w", logDir, i, err)
 			}
 			if l.Type == raft.LogCommand {
 				f.Apply(&l)
 			}
 		}
 	} else if len(metas) == 0 {
-		return nil, fmt.Errorf("server: %s holds no zkraft data (no raft snapshot and no %s)", opts.DataDir, raftLogFile)
+		return nil, fmt.Errorf("server: %s holds no zkraft data (no raft snapshot and no raft log)", opts.DataDir)
 	}
 	return f.Pin().Image(), nil
 }

@@ -211,8 +211,8 @@ func (c *countingSink) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// timedLogStore times raft's log appends: a bolt transaction that commits
-// with an fsync, so this is the server's fsync latency as seen by raft.
+// timedLogStore times raft's log appends: a segment write and an fsync,
+// so this is the server's fsync latency as seen by raft.
 type timedLogStore struct {
 	raft.LogStore
 	h      *opHistogram

@@ -14,7 +14,7 @@ import (
 type Options struct {
 	ClientAddr        string // host:port of the client listener
 	DataDir           string // raft stable store, snapshots, myid
-	DataLogDir        string // raft log (raft-boltdb)
+	DataLogDir        string // raft log (raft-wal, logstore.go)
 	ServerID          int    // myid; 1 for standalone defaults
 	TickTime          time.Duration
 	MinSessionTimeout time.Duration

@@ -23,7 +23,7 @@ import (
 // parameter so that ensembles can plug in a TCP transport on the quorum port.
 type raftNode struct {
 	raft   *raft.Raft
-	logs   *raftboltdb.BoltStore
+	logs   closingLogStore
 	stable *raftboltdb.BoltStore
 	snaps  *raft.FileSnapshotStore
 	trans  raft.Transport
@@ -55,9 +55,10 @@ const logCacheSize = 2048
 
 // Raft file names inside DataDir / DataLogDir.
 const (
-	raftLogFile    = "raft-log.db"
+	raftLogFile    = "raft-log.db" // the raft-boltdb log of zkraft before raft-wal (logstore.go)
 	raftStableFile = "raft-stable.db"
-	// FileSnapshotStore keeps its snapshots in DataDir/snapshots.
+	// FileSnapshotStore keeps its snapshots in DataDir/snapshots; the log
+	// is DataLogDir/raft-wal (logstore.go).
 )
 
 // openRaft opens (or creates) the stores in the option's directories and
@@ -86,15 +87,17 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 			n.closeStores()
 		}
 	}()
-	boltOpts := &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true}
+	// The stable store first: its bolt open gives up after 2s when another
+	// server holds the directory.
 	var err error
-	n.logs, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(logDir, raftLogFile), BoltOptions: boltOpts})
-	if err != nil {
-		return nil, fmt.Errorf("server: opening raft log in %s: %w", logDir, err)
-	}
-	n.stable, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(opts.DataDir, raftStableFile), BoltOptions: boltOpts})
+	n.stable, err = raftboltdb.New(raftboltdb.Options{Path: filepath.Join(opts.DataDir, raftStableFile),
+		BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, NoFreelistSync: true}})
 	if err != nil {
 		return nil, fmt.Errorf("server: opening raft stable store in %s: %w", opts.DataDir, err)
+	}
+	n.logs, err = openLogStore(logDir, logger)
+	if err != nil {
+		return nil, err
 	}
 	retain := max(opts.SnapRetainCount, 1)
 	n.snaps, err = raft.NewFileSnapshotStoreWithLogger(opts.DataDir, retain, newHclog(logger, "raft-snapshots"))

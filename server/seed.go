@@ -100,10 +100,11 @@ func Seed(opts *Options, img *fsm.Image) (*SeedResult, error) {
 
 // checkNoRaftState refuses directories where a server already ran.
 func checkNoRaftState(dataDir, logDir string) error {
-	for _, p := range []string{filepath.Join(dataDir, raftStableFile), filepath.Join(logDir, raftLogFile)} {
-		if _, err := os.Stat(p); err == nil {
-			return fmt.Errorf("%s %w (%s exists): seed only the directories of a new server", filepath.Dir(p), ErrHasState, filepath.Base(p))
-		}
+	if _, err := os.Stat(filepath.Join(dataDir, raftStableFile)); err == nil {
+		return fmt.Errorf("%s %w (%s exists): seed only the directories of a new server", dataDir, ErrHasState, raftStableFile)
+	}
+	if name, ok := hasLog(logDir); ok {
+		return fmt.Errorf("%s %w (%s exists): seed only the directories of a new server", logDir, ErrHasState, name)
 	}
 	entries, err := os.ReadDir(filepath.Join(dataDir, "snapshots"))
 	if err == nil && len(entries) > 0 {
