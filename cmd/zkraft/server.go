@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"syscall"
 
@@ -26,6 +27,7 @@ type serverOptions struct {
 	logLevel   string
 	logFormat  string
 	join       []string
+	cpuProfile string
 }
 
 func newServerCommand() *cobra.Command {
@@ -78,6 +80,7 @@ it. An observer joining with only its own line sets peerType=observer.`,
 	f.IntVar(&o.clientPort, "client-port", 0, "override clientPort")
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error (overrides zkraft.logLevel)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json (overrides zkraft.logFormat)")
+	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a Go CPU profile of the whole run to this file (go tool pprof reads it)")
 	f.StringSliceVar(&o.join, "join", nil, "election addresses (host:electionPort) of running members to join through; "+
 		"this server never bootstraps and waits for the leader to add it")
 	return cmd
@@ -111,6 +114,13 @@ func (o *serverOptions) run(cmd *cobra.Command) error {
 		}
 	}
 
+	if o.cpuProfile != "" {
+		stopProfile, err := startCPUProfile(o.cpuProfile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
+	}
 	opts := buildServerOptions(cfg, logger)
 	opts.Members = members
 	opts.Join = o.join
@@ -288,4 +298,21 @@ func buildAdminOptions(cfg *config.Config, logger *slog.Logger) (admin.Options, 
 		o.MetricsAddr = net.JoinHostPort(host, strconv.Itoa(port))
 	}
 	return o, nil
+}
+
+// startCPUProfile profiles the process into path until the returned
+// function runs (at shutdown).
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("--cpu-profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }

@@ -17,6 +17,8 @@
 #   ZK_HEAP    ZooKeeper -Xmx [1000m]
 #   RESULTS    directory to keep every run's JSON in [a temp dir, removed]
 #   REPORT_ONLY=1 with RESULTS: print the table of an earlier run, start nothing
+#   PROFILE    directory: each zkraft server writes a Go CPU profile of its
+#              whole run there (<server dir name>.pprof)
 # A quick run: RUNS=1 DURATION=3s WARMUP=1s test/bench/compare.sh
 #
 # Each (workload, clients, run) cell measures zkraft and ZooKeeper back to
@@ -35,6 +37,10 @@ WARMUP=${WARMUP:-2s}
 ZKRAFT=${ZKRAFT:-}
 ZK_CP=${ZK_CP:-/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar}
 ZK_HEAP=${ZK_HEAP:-1000m}
+PROFILE=${PROFILE:-}
+if [[ -n $PROFILE ]]; then
+	mkdir -p "$PROFILE" && PROFILE=$(cd "$PROFILE" && pwd)
+fi
 # A bare number of seconds (DURATION=5) means 5s.
 [[ $DURATION =~ ^[0-9]+$ ]] && DURATION=${DURATION}s
 [[ $WARMUP =~ ^[0-9]+$ ]] && WARMUP=${WARMUP}s
@@ -116,7 +122,8 @@ launch() {
 	local name=$1 dir=$2
 	case $name in
 	zkraft)
-		"$ZKRAFT" server --config "$dir/zoo.cfg" --log-level warn >"$dir/server.log" 2>&1 &
+		"$ZKRAFT" server --config "$dir/zoo.cfg" --log-level warn \
+			${PROFILE:+--cpu-profile "$PROFILE/$(basename "$dir").pprof"} >"$dir/server.log" 2>&1 &
 		;;
 	zookeeper)
 		# ZooKeeperServerMain ignores server.N lines; an ensemble member
