@@ -313,6 +313,9 @@ func (s *Server) prepareLeadership() error {
 	if err := s.initialConfig(); err != nil {
 		return fmt.Errorf("proposing /zookeeper/config: %w", err)
 	}
+	if err := s.finishCutReconfig(); err != nil {
+		return fmt.Errorf("finishing an interrupted reconfig: %w", err)
+	}
 	return nil
 }
 

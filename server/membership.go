@@ -131,6 +131,62 @@ func (s *Server) initialConfig() error {
 		s.opts.initTimeout()).Error()
 }
 
+// finishCutReconfig brings /zookeeper/config in line with raft's
+// configuration when a leader change cut a reconfig short between its raft
+// changes and its EntryConfig (ZooKeeper's next leader finishes such a
+// reconfig too): listed servers raft removed are dropped, and each listed
+// server's role follows its raft suffrage. Raft servers the config does not
+// list are joiners (join.go) and are left to admitJoiners.
+func (s *Server) finishCutReconfig() error {
+	cur, _, err := parseConfig(s.fsm.Config())
+	if err != nil || len(cur) == 0 {
+		return nil // no configuration yet (or one initialConfig could not write)
+	}
+	cf := s.node.raft.GetConfiguration()
+	if err := cf.Error(); err != nil {
+		return err
+	}
+	next, changed := listedAsInRaft(cur, cf.Configuration().Servers)
+	if !changed {
+		return nil
+	}
+	s.ens.reconfigMu.Lock()
+	defer s.ens.reconfigMu.Unlock()
+	lines, err := configLines(next)
+	if err != nil {
+		return err
+	}
+	if err := s.node.raft.Apply(fsm.EncodeConfig(&fsm.ConfigChange{Time: time.Now().UnixMilli(), Members: lines}),
+		s.opts.initTimeout()).Error(); err != nil {
+		return err
+	}
+	s.log.Info("finished a reconfig that a leader change cut short", "members",
+		strings.ReplaceAll(strings.TrimSpace(lines), "\n", ", "))
+	return nil
+}
+
+// listedAsInRaft is the listed members as raft's configuration has them:
+// without the servers raft does not have, each an observer exactly when
+// raft has it as a non-voter. changed reports a difference.
+func listedAsInRaft(listed []Member, servers []raft.Server) (next []Member, changed bool) {
+	suffrage := map[string]raft.ServerSuffrage{}
+	for _, srv := range servers {
+		suffrage[string(srv.ID)] = srv.Suffrage
+	}
+	for _, m := range listed {
+		sf, ok := suffrage[strconv.Itoa(m.ID)]
+		if !ok {
+			changed = true
+			continue
+		}
+		if observer := sf != raft.Voter; observer != m.Observer {
+			m.Observer, changed = observer, true
+		}
+		next = append(next, m)
+	}
+	return next, changed
+}
+
 // membershipLoop writes the dynamic config file after configuration
 // changes and, every half second, checks this server's own membership and
 // (on the leader) admits joining servers (join.go).

@@ -2,9 +2,12 @@ package server
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/hashicorp/raft"
 
 	"github.com/zkraft/zkraft/protocol"
 )
@@ -53,7 +56,10 @@ func TestNextMembers(t *testing.T) {
 // TestReconfigInProgress: while the leader runs a reconfig a second one is
 // refused with ReconfigInProgress (-14), through a follower as well; once
 // it is done, the same request succeeds.
-func TestReconfigInProgress(t *testing.T) {
+// reconfigEnsemble starts 3 in-process members with reconfig enabled and
+// returns them, the leader and a follower once /zookeeper/config applied.
+func reconfigEnsemble(t *testing.T) (servers []*Server, leader, follower *Server) {
+	t.Helper()
 	const n = 3
 	var members []Member
 	addrs := freeLoopbackAddrs(t, 3*n)
@@ -61,7 +67,7 @@ func TestReconfigInProgress(t *testing.T) {
 		members = append(members, Member{ID: i, QuorumAddr: addrs[3*i-3],
 			ElectionAddr: addrs[3*i-2], ClientAddr: addrs[3*i-1]})
 	}
-	servers := make([]*Server, n)
+	servers = make([]*Server, n)
 	for i := range servers {
 		o := testOptions(t)
 		o.ServerID = i + 1
@@ -73,7 +79,6 @@ func TestReconfigInProgress(t *testing.T) {
 		o.SuperDigest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
 		servers[i] = startServer(t, o)
 	}
-	var leader, follower *Server
 	deadline := time.Now().Add(20 * time.Second)
 	for leader == nil || follower == nil || !strings.Contains(string(follower.fsm.Config()), "version=") {
 		if time.Now().After(deadline) {
@@ -88,6 +93,11 @@ func TestReconfigInProgress(t *testing.T) {
 			}
 		}
 	}
+	return servers, leader, follower
+}
+
+func TestReconfigInProgress(t *testing.T) {
+	servers, leader, follower := reconfigEnsemble(t)
 	c, _ := connect(t, follower, 10*time.Second)
 	if err := c.AddAuth("digest", []byte("super:test")); err != nil {
 		t.Fatal(err)
@@ -109,5 +119,62 @@ func TestReconfigInProgress(t *testing.T) {
 	}
 	if got := string(leader.fsm.Config()); strings.Contains(got, "server."+leaving+"=") || strings.Count(got, "server.") != 2 {
 		t.Fatalf("config after removing %s:\n%s", leaving, got)
+	}
+}
+
+// A leader change between a reconfig's raft change and its EntryConfig
+// leaves /zookeeper/config behind raft; the next leader finishes it, as
+// ZooKeeper's does.
+func TestLeaderChangeFinishesCutReconfig(t *testing.T) {
+	servers, leader, follower := reconfigEnsemble(t)
+	var third *Server
+	for _, s := range servers {
+		if s != leader && s != follower {
+			third = s
+		}
+	}
+	id := raft.ServerID(fmt.Sprint(third.opts.ServerID))
+	// The raft half of "reconfig -add server.N=...:observer", cut short.
+	if err := leader.node.raft.DemoteVoter(id, 0, 5*time.Second).Error(); err != nil {
+		t.Fatal(err)
+	}
+	line := func(s *Server) string {
+		for _, l := range strings.Split(string(s.fsm.Config()), "\n") {
+			if strings.HasPrefix(l, "server."+string(id)+"=") {
+				return l
+			}
+		}
+		return ""
+	}
+	if !strings.Contains(line(leader), ":participant;") {
+		t.Fatalf("config before the leader change: %q", leader.fsm.Config())
+	}
+	to := raft.ServerID(fmt.Sprint(follower.opts.ServerID))
+	if err := leader.node.raft.LeadershipTransferToServer(to, raft.ServerAddress(follower.ens.self.QuorumAddr)).Error(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(line(leader), ":observer;") || !strings.Contains(line(follower), ":observer;") {
+		if time.Now().After(deadline) {
+			t.Fatalf("config 10s after the leader change: %q", follower.fsm.Config())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if got := strings.Count(string(follower.fsm.Config()), "server."); got != 3 {
+		t.Fatalf("config lists %d servers:\n%s", got, follower.fsm.Config())
+	}
+}
+
+func TestListedAsInRaft(t *testing.T) {
+	listed := []Member{{ID: 1}, {ID: 2}, {ID: 3, Observer: true}, {ID: 4}}
+	servers := []raft.Server{{ID: "1", Suffrage: raft.Voter}, {ID: "2", Suffrage: raft.Nonvoter},
+		{ID: "3", Suffrage: raft.Voter}, {ID: "5", Suffrage: raft.Voter}}
+	next, changed := listedAsInRaft(listed, servers)
+	want := []Member{{ID: 1}, {ID: 2, Observer: true}, {ID: 3}}
+	if !changed || !reflect.DeepEqual(next, want) {
+		t.Fatalf("listedAsInRaft = %+v, %v; want %+v, true", next, changed, want)
+	}
+	if _, changed := listedAsInRaft(want, servers[:3]); changed {
+		t.Fatal("a matching configuration reported as changed")
 	}
 }
