@@ -86,7 +86,8 @@ type Config struct {
 	// Servers are the server.N lines, ordered by ID.
 	Servers []Server
 	// Groups and Weights are group.x and weight.x (hierarchical quorums),
-	// kept raw by their suffix x until ensembles use them.
+	// kept raw by their suffix x; they draw a warning, as raft commits with
+	// a majority of the voters whatever they say.
 	Groups  map[string]string
 	Weights map[string]string
 	// MetricsProvider holds metricsProvider.* by the part after the prefix

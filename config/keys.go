@@ -232,10 +232,15 @@ func (c *Config) apply(key, value, source string, line int) (problems, warnings 
 		return nil, warnings
 	case strings.HasPrefix(key, "server."):
 		return c.applyServer(key, value, source, line)
-	case strings.HasPrefix(key, "group."):
-		c.Groups[strings.TrimPrefix(key, "group.")] = value
-	case strings.HasPrefix(key, "weight."):
-		c.Weights[strings.TrimPrefix(key, "weight.")] = value
+	case strings.HasPrefix(key, "group."), strings.HasPrefix(key, "weight."):
+		// Kept (a dynamic config file written back holds them) but not
+		// used: raft commits with a majority of the voters.
+		if strings.HasPrefix(key, "group.") {
+			c.Groups[strings.TrimPrefix(key, "group.")] = value
+		} else {
+			c.Weights[strings.TrimPrefix(key, "weight.")] = value
+		}
+		return nil, []*Problem{at(key, "hierarchical quorums are not supported: the ensemble commits with a majority of its participants; ignored")}
 	case strings.HasPrefix(key, "metricsProvider."):
 		c.MetricsProvider[strings.TrimPrefix(key, "metricsProvider.")] = value
 	case isIgnored(key):

@@ -271,6 +271,8 @@ func TestWarnings(t *testing.T) {
 		"server.1=b:1:2",                    // 14
 		"ssl.keyStore.location=/k",          // 15
 		"dataLogDir=log",                    // 16
+		"group.1=1:2",                       // 17
+		"weight.1=0",                        // 18
 	}, "\n")
 	c := parseOK(t, body)
 	want := []string{
@@ -285,7 +287,9 @@ func TestWarnings(t *testing.T) {
 		"zoo.cfg:12: zookeeper.enforceQuota: set again (first at line 11); the last value wins",
 		"zoo.cfg:14: server.1: server 1 set again (first at line 13); the last line wins",
 		"zoo.cfg:15: ssl.keyStore.location: a ZooKeeper setting zkraft does not use; ignored",
-		`zoo.cfg:16: dataLogDir: "log" is relative to the working directory`,
+		"zoo.cfg:17: group.1: hierarchical quorums are not supported: the ensemble commits with a majority of its participants; ignored",
+		"zoo.cfg:18: weight.1: hierarchical quorums are not supported: the ensemble commits with a majority of its participants; ignored",
+		`zoo.cfg:16: dataLogDir: "log" is relative to the working directory`, // checked after the lines
 	}
 	var got []string
 	for _, w := range c.Warnings {
