@@ -114,6 +114,12 @@ type Admin struct {
 	Address    string // admin.serverAddress
 	Port       int    // admin.serverPort
 	CommandURL string // admin.commandURL
+	// The snapshot and restore commands (ZooKeeper 3.9): each can be turned
+	// off, and runs at most once per interval (default 5 minutes).
+	SnapshotEnabled  bool          // admin.snapshot.enabled
+	SnapshotInterval time.Duration // admin.snapshot.intervalInMS
+	RestoreEnabled   bool          // admin.restore.enabled
+	RestoreInterval  time.Duration // admin.restore.intervalInMS
 }
 
 // Server is one server.N line:
@@ -170,11 +176,12 @@ func Default() *Config {
 // 2000 of the sample file; dataDir and clientPort have no default.
 func fileDefaults() *Config {
 	return &Config{
-		TickTime:               3 * time.Second,
-		MaxClientCnxns:         60,
-		SnapRetainCount:        minSnapRetainCount,
-		FourLetterWords:        []string{"srvr"},
-		Admin:                  Admin{Enabled: true, Address: "0.0.0.0", Port: 8080, CommandURL: "/commands"},
+		TickTime:        3 * time.Second,
+		MaxClientCnxns:  60,
+		SnapRetainCount: minSnapRetainCount,
+		FourLetterWords: []string{"srvr"},
+		Admin: Admin{Enabled: true, Address: "0.0.0.0", Port: 8080, CommandURL: "/commands",
+			SnapshotEnabled: true, SnapshotInterval: 5 * time.Minute, RestoreEnabled: true, RestoreInterval: 5 * time.Minute},
 		MaxBuffer:              0xfffff,
 		ContainerCheckInterval: time.Minute,
 		ContainerMaxPerMinute:  10000,

@@ -30,6 +30,10 @@ const (
 	keyAdminAddress      = "admin.serverAddress"
 	keyAdminPort         = "admin.serverPort"
 	keyAdminCommandURL   = "admin.commandURL"
+	keySnapshotEnabled   = "admin.snapshot.enabled"
+	keySnapshotInterval  = "admin.snapshot.intervalInMS"
+	keyRestoreEnabled    = "admin.restore.enabled"
+	keyRestoreInterval   = "admin.restore.intervalInMS"
 	keyMaxBuffer         = "jute.maxbuffer"
 	keySuperDigest       = "DigestAuthenticationProvider.superDigest"
 	keyExtendedTypes     = "extendedTypesEnabled"
@@ -127,10 +131,14 @@ var settings = map[string]setting{
 
 	keyFourLetterWords: {sysprop: true, set: setFourLetterWords},
 
-	keyAdminEnable:     {sysprop: true, set: boolean(func(c *Config) *bool { return &c.Admin.Enabled })},
-	keyAdminAddress:    {sysprop: true, set: text(func(c *Config) *string { return &c.Admin.Address })},
-	keyAdminPort:       {sysprop: true, set: integer(func(c *Config) *int { return &c.Admin.Port })},
-	keyAdminCommandURL: {sysprop: true, set: text(func(c *Config) *string { return &c.Admin.CommandURL })},
+	keyAdminEnable:      {sysprop: true, set: boolean(func(c *Config) *bool { return &c.Admin.Enabled })},
+	keyAdminAddress:     {sysprop: true, set: text(func(c *Config) *string { return &c.Admin.Address })},
+	keyAdminPort:        {sysprop: true, set: integer(func(c *Config) *int { return &c.Admin.Port })},
+	keyAdminCommandURL:  {sysprop: true, set: text(func(c *Config) *string { return &c.Admin.CommandURL })},
+	keySnapshotEnabled:  {sysprop: true, set: boolean(func(c *Config) *bool { return &c.Admin.SnapshotEnabled })},
+	keySnapshotInterval: {sysprop: true, set: millis(func(c *Config) *time.Duration { return &c.Admin.SnapshotInterval })},
+	keyRestoreEnabled:   {sysprop: true, set: boolean(func(c *Config) *bool { return &c.Admin.RestoreEnabled })},
+	keyRestoreInterval:  {sysprop: true, set: millis(func(c *Config) *time.Duration { return &c.Admin.RestoreInterval })},
 
 	keyMaxBuffer: {sysprop: true, set: func(c *Config, v string) (string, error) {
 		n, err := decodeInt(v)

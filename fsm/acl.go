@@ -38,6 +38,12 @@ func CanRead(acl []protocol.ACL, auth []protocol.Id) bool {
 // node with acl. world:anyone is implied; a super identity passes everything;
 // an empty ACL allows everything (ZooKeeper's checkACL does the same).
 func allowed(acl []protocol.ACL, perm int32, auth []protocol.Id) bool {
+	return granted(acl, auth, func(perms int32) bool { return perms&perm != 0 })
+}
+
+// granted reports whether an ACL entry whose perms pass ok names world:anyone
+// or an identity in auth, with allowed's rules for super and an empty ACL.
+func granted(acl []protocol.ACL, auth []protocol.Id, ok func(perms int32) bool) bool {
 	if len(acl) == 0 {
 		return true
 	}
@@ -47,7 +53,7 @@ func allowed(acl []protocol.ACL, perm int32, auth []protocol.Id) bool {
 		}
 	}
 	for _, a := range acl {
-		if a.Perms&perm == 0 {
+		if !ok(a.Perms) {
 			continue
 		}
 		if a.ID.Scheme == schemeWorld && a.ID.ID == "anyone" {
@@ -67,6 +73,14 @@ func allowed(acl []protocol.ACL, perm int32, auth []protocol.Id) bool {
 		}
 	}
 	return false
+}
+
+// MayAdminister reports whether identities auth hold ALL (cdrwa, every bit
+// in one ACL entry) on the root: what ZooKeeper 3.9.4 requires of the
+// AdminServer's snapshot and restore commands.
+func (f *FSM) MayAdminister(auth []protocol.Id) bool {
+	n, _ := f.cur.Load().get("/")
+	return granted(n.acl, auth, func(perms int32) bool { return perms&protocol.PermAll == protocol.PermAll })
 }
 
 // fixupACL validates a create/setACL ACL the way ZooKeeper does and returns

@@ -279,7 +279,9 @@ const prometheusProvider = "org.apache.zookeeper.metrics.prometheus.PrometheusMe
 // buildAdminOptions maps admin.* and metricsProvider.* onto the admin
 // server's options.
 func buildAdminOptions(cfg *config.Config, logger *slog.Logger) (admin.Options, error) {
-	o := admin.Options{CommandURL: cfg.Admin.CommandURL, Logger: logger}
+	o := admin.Options{CommandURL: cfg.Admin.CommandURL, Logger: logger,
+		Snapshot: admin.Gate{Enabled: cfg.Admin.SnapshotEnabled, Interval: cfg.Admin.SnapshotInterval},
+		Restore:  admin.Gate{Enabled: cfg.Admin.RestoreEnabled, Interval: cfg.Admin.RestoreInterval}}
 	if cfg.Admin.Enabled {
 		o.Addr = net.JoinHostPort(cfg.Admin.Address, strconv.Itoa(cfg.Admin.Port))
 	}

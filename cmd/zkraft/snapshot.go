@@ -35,6 +35,7 @@ type snapshotSaveOptions struct {
 	outputOptions
 	admin      string
 	commandURL string
+	auth       string
 	timeout    time.Duration
 }
 
@@ -49,9 +50,13 @@ func newSnapshotSaveCommand() *cobra.Command {
 The snapshot is one consistent point in time of that server (on an ensemble
 member, the writes it has applied). FILE is written through a temporary file
 and renamed into place only after its checksum was verified, so an
-interrupted save never leaves a partial FILE.`,
-		Example: `  zkraft snapshot save backup.snap --admin 127.0.0.1:8080
-  zkraft snapshot save backup.snap --admin http://zk1:8080 --output json`,
+interrupted save never leaves a partial FILE.
+
+As in ZooKeeper 3.9, the server requires authentication (--auth, sent as
+the Authorization header) with ALL permission on the root, and serves at
+most one snapshot per admin.snapshot.intervalInMS (5 minutes by default).`,
+		Example: `  zkraft snapshot save backup.snap --admin 127.0.0.1:8080 --auth digest:super:secret
+  zkraft snapshot save backup.snap --admin http://zk1:8080 --auth ip --output json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error { return o.run(cmd, args[0]) },
 	}
@@ -59,6 +64,7 @@ interrupted save never leaves a partial FILE.`,
 	f := cmd.Flags()
 	f.StringVar(&o.admin, "admin", "", "AdminServer address of the server, host:port or URL (required)")
 	f.StringVar(&o.commandURL, "command-url", "/commands", "the AdminServer's admin.commandURL")
+	f.StringVar(&o.auth, "auth", "", `credentials: "digest:user:password", or "ip" (the caller's address)`)
 	f.DurationVar(&o.timeout, "timeout", 10*time.Minute, "give up after this long")
 	_ = cmd.MarkFlagRequired("admin")
 	return cmd
@@ -82,14 +88,22 @@ func (o *snapshotSaveOptions) run(cmd *cobra.Command, file string) error {
 		base = "http://" + base
 	}
 	url := strings.TrimSuffix(base, "/") + o.commandURL + "/snapshot?streaming=true"
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	if o.auth != "" {
+		req.Header.Set("Authorization", adminAuthorization(o.auth))
+	}
 	client := &http.Client{Timeout: o.timeout}
-	resp, err := client.Get(url)
+	resp, err := client.Do(req)
 	if err != nil {
 		return fmt.Errorf("fetching the snapshot: %w", err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return fmt.Errorf("fetching the snapshot from %s: HTTP %s", url, resp.Status)
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+		return fmt.Errorf("fetching the snapshot from %s: HTTP %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
 	}
 	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/octet-stream") {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
@@ -120,4 +134,12 @@ func (o *snapshotSaveOptions) run(cmd *cobra.Command, file string) error {
 		fmt.Fprintf(w, "saved %s: %d bytes, %d znodes, %d sessions, last zxid %s\n",
 			res.File, res.Bytes, res.Znodes, res.Sessions, res.LastZxid)
 	})
+}
+
+// adminAuthorization turns --auth's "scheme:credentials" (the data
+// commands' form) into the AdminServer's Authorization header value,
+// "scheme credentials".
+func adminAuthorization(auth string) string {
+	scheme, cred, _ := strings.Cut(auth, ":")
+	return strings.TrimSpace(scheme + " " + cred)
 }

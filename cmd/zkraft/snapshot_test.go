@@ -36,7 +36,8 @@ func startTestServer(t *testing.T, dataDir string, withAdmin bool) (client strin
 	var adm *admin.Server
 	if withAdmin {
 		adminAddr = "127.0.0.1:" + strconv.Itoa(freePort(t))
-		if adm, err = admin.Start(srv, admin.Options{Addr: adminAddr, CommandURL: "/commands"}); err != nil {
+		if adm, err = admin.Start(srv, admin.Options{Addr: adminAddr, CommandURL: "/commands",
+			Snapshot: admin.Gate{Enabled: true}, Restore: admin.Gate{Enabled: true}}); err != nil {
 			srv.Close()
 			t.Fatal(err)
 		}
@@ -107,7 +108,11 @@ func TestSnapshotSaveInspectRestore(t *testing.T) {
 
 	file := filepath.Join(t.TempDir(), "backup.snap")
 	var saved snapshotSaveResult
-	runJSON(t, &saved, "snapshot", "save", file, "--admin", adminAddr)
+	if out, err := execute(t, context.Background(), "snapshot", "save", file, "--admin", adminAddr); err == nil ||
+		!strings.Contains(out, "401 Unauthorized: the snapshot command needs authentication") {
+		t.Errorf("save without --auth: %v\n%s", err, out)
+	}
+	runJSON(t, &saved, "snapshot", "save", file, "--admin", adminAddr, "--auth", "ip")
 	if saved.Znodes != 4+len(paths)+1 || saved.Sessions != 1 || saved.Bytes == 0 {
 		t.Errorf("save reported %+v, want %d znodes and 1 session", saved, 4+len(paths)+1)
 	}

@@ -34,7 +34,9 @@ type Options struct {
 	// MetricsAddr is host:port of a listener serving only /metrics (the
 	// Prometheus provider's httpHost:httpPort); empty for none.
 	MetricsAddr string
-	Logger      *slog.Logger
+	// Snapshot and Restore limit the commands of those names (gate.go).
+	Snapshot, Restore Gate
+	Logger            *slog.Logger
 }
 
 // Server is the running admin and metrics listeners.
@@ -46,6 +48,8 @@ type Server struct {
 	addrs   []net.Addr // parallel to servers
 	admin   net.Addr
 	metrics net.Addr
+	// snapshot and restore guard the commands of those names.
+	snapshot, restore gate
 }
 
 // Start opens the configured listeners. With neither address set it starts
@@ -58,6 +62,7 @@ func Start(zk *server.Server, opts Options) (*Server, error) {
 	}
 	opts.CommandURL = "/" + strings.Trim(opts.CommandURL, "/")
 	a := &Server{zk: zk, opts: opts, log: opts.Logger}
+	a.snapshot.Gate, a.restore.Gate = opts.Snapshot, opts.Restore
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}

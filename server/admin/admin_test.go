@@ -75,6 +75,13 @@ func startZK(t *testing.T, tweaks ...func(*server.Options)) (*server.Server, *zk
 
 func startAdmin(t *testing.T, s *server.Server, o Options) *Server {
 	t.Helper()
+	// Tests outside gate_test.go run snapshot and restore freely.
+	if o.Snapshot == (Gate{}) {
+		o.Snapshot = Gate{Enabled: true}
+	}
+	if o.Restore == (Gate{}) {
+		o.Restore = Gate{Enabled: true}
+	}
 	a, err := Start(s, o)
 	if err != nil {
 		t.Fatal(err)
@@ -83,7 +90,18 @@ func startAdmin(t *testing.T, s *server.Server, o Options) *Server {
 	return a
 }
 
-var client = &http.Client{Timeout: 10 * time.Second}
+// client authenticates every request by its address ("Authorization: ip"),
+// which snapshot and restore need; gate_test.go checks them without.
+var client = &http.Client{Timeout: 10 * time.Second, Transport: withAuthorization{"ip"}}
+
+// withAuthorization sets the Authorization header of every request.
+type withAuthorization struct{ value string }
+
+func (w withAuthorization) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", w.value)
+	return http.DefaultTransport.RoundTrip(r)
+}
 
 func get(t *testing.T, url string) (int, []byte) {
 	t.Helper()

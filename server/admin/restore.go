@@ -30,6 +30,9 @@ func (a *Server) serveRestore(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "restore takes a POST with a snapshot as its body", http.StatusMethodNotAllowed)
 		return
 	}
+	if !a.admit(w, r, restoreCommand, &a.restore) {
+		return
+	}
 	if !a.zk.Serving() {
 		a.writeJSON(w, restoreCommand, object{{"command", restoreCommand}, {"error", server.NotServingMessage}})
 		return

@@ -28,6 +28,9 @@ func init() {
 
 // serveSnapshot answers the snapshot command.
 func (a *Server) serveSnapshot(w http.ResponseWriter, r *http.Request) {
+	if !a.admit(w, r, snapshotCommand, &a.snapshot) {
+		return
+	}
 	if !a.zk.Serving() {
 		a.writeJSON(w, snapshotCommand, object{{"command", snapshotCommand}, {"error", server.NotServingMessage}})
 		return

@@ -32,7 +32,9 @@ func TestAdminRestore(t *testing.T) {
 		}
 	}
 	hc := &http.Client{Timeout: 20 * time.Second}
-	resp, err := hc.Get("http://" + admins[leader] + "/commands/snapshot")
+	req, _ := http.NewRequest(http.MethodGet, "http://"+admins[leader]+"/commands/snapshot", nil)
+	req.Header.Set("Authorization", "ip") // as ZooKeeper 3.9.4, snapshot and restore need an identity
+	resp, err := hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +50,10 @@ func TestAdminRestore(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	resp, err = hc.Post("http://"+admins[follower]+"/commands/restore", "application/octet-stream", bytes.NewReader(snap))
+	req, _ = http.NewRequest(http.MethodPost, "http://"+admins[follower]+"/commands/restore", bytes.NewReader(snap))
+	req.Header.Set("Authorization", "ip")
+	req.Header.Set("Content-Type", "application/octet-stream")
+	resp, err = hc.Do(req)
 	if err != nil {
 		t.Fatal(err)
 	}
