@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -234,6 +235,21 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// startWatch runs "zkraft watch PATH args..." until ctx ends and waits
+// until its watch is set; done gets its result.
+func startWatch(t *testing.T, ctx context.Context, path string, args ...string) (out, errOut *syncBuffer, done chan error) {
+	t.Helper()
+	root := newRootCommand()
+	out, errOut = &syncBuffer{}, &syncBuffer{}
+	root.SetOut(out)
+	root.SetErr(errOut)
+	root.SetArgs(append([]string{"watch", path}, args...))
+	done = make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	waitFor(t, "the watch to be set", func() bool { return strings.Contains(errOut.String(), "watching "+path) })
+	return out, errOut, done
+}
+
 func TestWatchCommandStreamsUntilCancelled(t *testing.T) {
 	addr := startServer(t, nil)
 	mustCLI(t, addr, "create", "/w")
@@ -241,14 +257,7 @@ func TestWatchCommandStreamsUntilCancelled(t *testing.T) {
 		t.Run(format, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			root := newRootCommand()
-			var out, errOut syncBuffer
-			root.SetOut(&out)
-			root.SetErr(&errOut)
-			root.SetArgs([]string{"watch", "/w", "--server", addr, "-o", format})
-			done := make(chan error, 1)
-			go func() { done <- root.ExecuteContext(ctx) }()
-			waitFor(t, "the watch to be set", func() bool { return strings.Contains(errOut.String(), "watching /w") })
+			out, _, done := startWatch(t, ctx, "/w", "--server", addr, "-o", format)
 
 			mustCLI(t, addr, "create", "/w/"+format, "x")
 			mustCLI(t, addr, "set", "/w/"+format, "y")
@@ -423,5 +432,64 @@ func TestWatchProcessExitsZeroOnInterrupt(t *testing.T) {
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Errorf("watch after SIGINT: %v; stderr %s", err, errOut.String())
+	}
+}
+
+// TestWatchCommandResumesAfterRestart: "zkraft watch" outlives a restart of
+// its server: it resumes the session and the watch goes on.
+func TestWatchCommandResumesAfterRestart(t *testing.T) {
+	srv, restart := testserver.StartRestartable(t)
+	addr := srv.Addr().String()
+	mustCLI(t, addr, "create", "/w")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	out, errOut, done := startWatch(t, ctx, "/w", "--server", addr)
+	mustCLI(t, addr, "create", "/w/before")
+	waitFor(t, "the first event", func() bool { return strings.Contains(out.String(), "path:/w/before") })
+
+	restart()
+	waitFor(t, "the reconnect", func() bool { return strings.Contains(errOut.String(), "reconnected to "+addr) })
+	mustCLI(t, addr, "create", "/w/after")
+	waitFor(t, "an event after the restart", func() bool { return strings.Contains(out.String(), "path:/w/after") })
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("watch ended with %v\n%s", err, errOut.String())
+	}
+	if !strings.Contains(errOut.String(), "connection to "+addr+" lost") {
+		t.Errorf("stderr does not say the connection was lost:\n%s", errOut.String())
+	}
+}
+
+// TestShellResumesAfterRestart: the shell's next command after its server
+// restarted runs on the resumed session, whose watch still fires.
+func TestShellResumesAfterRestart(t *testing.T) {
+	srv, restart := testserver.StartRestartable(t)
+	addr := srv.Addr().String()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	in, feed := io.Pipe()
+	root := newRootCommand()
+	var out syncBuffer
+	root.SetOut(&out)
+	root.SetErr(&out)
+	root.SetIn(in)
+	root.SetArgs([]string{"shell", "--server", addr})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	fmt.Fprintln(feed, "create -e /eph x")
+	fmt.Fprintln(feed, "get -w /eph")
+	waitFor(t, "the watch to be set", func() bool { return strings.Contains(out.String(), "x\n") })
+
+	restart()
+	fmt.Fprintln(feed, "set /eph y")
+	waitFor(t, "the watch to fire after the restart", func() bool {
+		return strings.Contains(out.String(), "type:NodeDataChanged path:/eph")
+	})
+	feed.Close()
+	if err := <-done; err != nil {
+		t.Fatalf("shell: %v\n%s", err, out.String())
+	}
+	if !strings.Contains(out.String(), "reconnected to "+addr) {
+		t.Errorf("no reconnect in the output:\n%s", out.String())
 	}
 }

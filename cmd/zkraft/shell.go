@@ -11,6 +11,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mattn/go-isatty"
@@ -29,6 +30,10 @@ deleteall, getAcl, setAcl, sync, setquota, listquota, delquota, getEphemerals,
 getAllChildrenNumber, whoami, addauth SCHEME AUTH and addWatch [-m PERSISTENT|
 PERSISTENT_RECURSIVE] PATH; help lists them, quit ends. Arguments may be quoted
 with ' or ". Watches (-w, addWatch) print their events when they come.
+When the connection breaks, the command in flight fails with connection loss
+and the session resumes on the next server of --server, with its addauth
+credentials and watches, as zkCli's does; only an expired session ends the
+shell.
 
 On a terminal it offers history (kept in ~/.zkraft_history) and tab completion
 of command names and znode paths. Otherwise it reads one command a line from
@@ -59,14 +64,12 @@ func runShell(cmd *cobra.Command, s *dataSession) error {
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	defer func() { c.Close() }()
 	var mu sync.Mutex
 	out := &lockedWriter{mu: &mu, w: cmd.OutOrStdout()}
 	errOut := &lockedWriter{mu: &mu, w: cmd.ErrOrStderr()}
 	inner := &dataSession{client: c, inShell: true, output: s.output, timeout: s.timeout, out: out}
-	events := make(chan struct{})
-	go func() {
-		defer close(events)
+	printEvents := func(c *zkclient.Client) {
 		p := printer{w: out, json: s.output == "json"}
 		for ev := range c.Events() {
 			if !p.json {
@@ -74,12 +77,15 @@ func runShell(cmd *cobra.Command, s *dataSession) error {
 			}
 			_ = writeEvent(p, ev.Type, ev.State, ev.Path)
 		}
-	}()
+	}
+	go printEvents(c)
+	var cur atomic.Pointer[zkclient.Client] // for tab completion
+	cur.Store(c)
 
 	var in lineReader
 	interactive := cmd.InOrStdin() == os.Stdin && isatty.IsTerminal(os.Stdin.Fd())
 	if interactive {
-		in = newTerminalReader(ctx, c)
+		in = newTerminalReader(ctx, cur.Load)
 	} else {
 		in = &plainReader{sc: bufio.NewScanner(cmd.InOrStdin())}
 	}
@@ -107,12 +113,23 @@ func runShell(cmd *cobra.Command, s *dataSession) error {
 			break
 		}
 		ran++
+		// As zkCli: when the connection broke (while idle, or under the
+		// last command, which then failed with connection loss), the
+		// session goes on over a new connection, its credentials and
+		// watches with it, unless it expired.
+		if c.Err() != nil {
+			n, err := reconnect(ctx, c, errOut)
+			if err != nil {
+				return err
+			}
+			c = n
+			inner.client = n
+			cur.Store(n)
+			go printEvents(n)
+		}
 		if err := runShellLine(ctx, inner, c, words, out, errOut); err != nil {
 			fmt.Fprintln(errOut, err)
 			failed++
-		}
-		if c.Err() != nil {
-			return fmt.Errorf("session ended: %w", c.Err())
 		}
 	}
 	if !interactive && failed > 0 {
@@ -235,7 +252,7 @@ type terminalReader struct {
 	history string
 }
 
-func newTerminalReader(ctx context.Context, c *zkclient.Client) *terminalReader {
+func newTerminalReader(ctx context.Context, client func() *zkclient.Client) *terminalReader {
 	t := &terminalReader{l: liner.NewLiner()}
 	t.l.SetCtrlCAborts(true)
 	t.l.SetTabCompletionStyle(liner.TabPrints)
@@ -246,7 +263,7 @@ func newTerminalReader(ctx context.Context, c *zkclient.Client) *terminalReader 
 		if start == 0 {
 			return "", completeCommand(word), tail
 		}
-		return head[:start], completePath(ctx, c, word), tail
+		return head[:start], completePath(ctx, client(), word), tail
 	})
 	if home, err := os.UserHomeDir(); err == nil {
 		t.history = filepath.Join(home, ".zkraft_history")

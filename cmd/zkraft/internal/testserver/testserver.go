@@ -35,3 +35,22 @@ func Start(t testing.TB, tune func(*server.Options)) *server.Server {
 	})
 	return srv
 }
+
+// StartRestartable is Start with a restart: restart closes the server and
+// starts a new one on the same address and data directory (its sessions
+// survive, as across a real restart) and returns it.
+func StartRestartable(t testing.TB) (srv *server.Server, restart func() *server.Server) {
+	t.Helper()
+	dir := t.TempDir()
+	tune := func(o *server.Options) { o.DataDir, o.DataLogDir = dir, dir }
+	srv = Start(t, tune)
+	addr := srv.Addr().String()
+	return srv, func() *server.Server {
+		t.Helper()
+		if err := srv.Close(); err != nil {
+			t.Fatal(err)
+		}
+		srv = Start(t, func(o *server.Options) { tune(o); o.ClientAddr = addr })
+		return srv
+	}
+}

@@ -3,6 +3,7 @@ package zkclient
 import (
 	"context"
 	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -153,5 +154,91 @@ func TestAuthFailureEndsDial(t *testing.T) {
 	ids, err := c.WhoAmI(ctx)
 	if err != nil || len(ids) != 2 || ids[0].AuthScheme != "digest" || ids[0].User != "u" {
 		t.Errorf("whoami after digest auth: %+v, %v", ids, err)
+	}
+}
+
+// TestReconnectResumesSession: after the server restarts, Reconnect resumes
+// the same session with its credentials, and the watches set before the
+// break fire for changes made while it was away and after; once the session
+// is closed, Reconnect reports it expired.
+func TestReconnectResumesSession(t *testing.T) {
+	srv, restart := testserver.StartRestartable(t)
+	addr := srv.Addr().String()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	c, err := Dial(ctx, Config{Servers: []string{addr}, SessionTimeout: 20 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"/data", "/tree"} {
+		if _, _, err := c.Create(ctx, p, nil, OpenACL, 0, 0); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := c.AddAuth(ctx, "digest", []byte("alice:pw")); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Get(ctx, "/data", true); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.AddWatch(ctx, "/tree", protocol.AddWatchPersistentRecursive); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := c.Children(ctx, "/tree", true); err != nil {
+		t.Fatal(err)
+	}
+
+	restart()
+	for range c.Events() {
+	}
+	if c.Err() == nil {
+		t.Fatal("no error after the server closed")
+	}
+	other, err := Dial(ctx, Config{Servers: []string{addr}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if _, err := other.Set(ctx, "/data", []byte("while away"), -1); err != nil {
+		t.Fatal(err)
+	}
+
+	n, err := c.Reconnect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n.SessionID() != c.SessionID() {
+		t.Fatalf("session 0x%x after reconnect, want 0x%x", n.SessionID(), c.SessionID())
+	}
+	who, err := n.WhoAmI(ctx)
+	if err != nil || !strings.Contains(fmt.Sprint(who), "alice") {
+		t.Fatalf("whoami after reconnect: %v %v", who, err)
+	}
+	if _, _, err := other.Create(ctx, "/tree/x", nil, OpenACL, 0, 0); err != nil {
+		t.Fatal(err)
+	}
+	type event struct {
+		t protocol.EventType
+		p string
+	}
+	want := map[event]bool{{protocol.EventNodeDataChanged, "/data"}: true, {protocol.EventNodeCreated, "/tree/x"}: true,
+		{protocol.EventNodeChildrenChanged, "/tree"}: true}
+	for len(want) > 0 {
+		select {
+		case ev, ok := <-n.Events():
+			if !ok {
+				t.Fatalf("events ended: %v (still waiting for %v)", n.Err(), want)
+			}
+			delete(want, event{ev.Type, ev.Path})
+		case <-ctx.Done():
+			t.Fatalf("no events %v after reconnect", want)
+		}
+	}
+
+	if err := n.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Reconnect(ctx); !errors.Is(err, protocol.ErrSessionExpired) {
+		t.Fatalf("reconnect to a closed session: %v, want session expired", err)
 	}
 }

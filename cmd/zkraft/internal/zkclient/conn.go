@@ -1,9 +1,10 @@
 // Package zkclient is the small ZooKeeper client of the zkraft CLI, built on
 // the protocol package: one session on one server of a connect string,
 // requests matched to replies by xid, pings at a third of the session
-// timeout, watch events on a channel. It does not reconnect: a command line
-// tool reports a lost connection and stops, which is what zkCli's one-shot
-// mode does too.
+// timeout, watch events on a channel. A client does not reconnect by itself:
+// a one-shot command reports a lost connection and stops, as zkCli's
+// one-shot mode does; the shell and "watch" call Reconnect, which resumes the
+// session (credentials and watches included) on the next server.
 package zkclient
 
 import (
@@ -11,8 +12,10 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/zkraft/zkraft/protocol"
@@ -35,6 +38,12 @@ type Config struct {
 	// SessionTimeout is asked of the server; it also bounds each dial.
 	SessionTimeout time.Duration
 	Auth           []Auth
+	// SessionID and Password, when set, resume that session instead of
+	// opening a new one (Reconnect sets them); LastZxid is the newest
+	// zxid the session saw, so that no server behind it takes it.
+	SessionID int64
+	Password  []byte
+	LastZxid  int64
 }
 
 // ParseConnectString splits ZooKeeper's "host:port,host:port/chroot" into
@@ -84,10 +93,14 @@ type call struct {
 // Client is one session. Its methods are safe for concurrent use.
 type Client struct {
 	conn      net.Conn
+	cfg       Config // as dialled; Auth grows with AddAuth
 	chroot    string
 	server    string
 	sessionID int64
+	password  []byte
 	timeout   time.Duration
+	lastZxid  atomic.Int64 // newest zxid in a reply
+	watches   watchSet
 
 	writeMu sync.Mutex // one frame at a time on the wire
 	authMu  sync.Mutex // one addauth in flight: its reply has the fixed xid -4
@@ -113,6 +126,9 @@ func Dial(ctx context.Context, cfg Config) (*Client, error) {
 	var errs []error
 	for _, addr := range cfg.Servers {
 		c, err := dialOne(ctx, addr, cfg)
+		if errors.Is(err, protocol.ErrSessionExpired) {
+			return nil, err // no other server has it either
+		}
 		if err == nil {
 			for _, a := range cfg.Auth {
 				if err := c.AddAuth(ctx, a.Scheme, a.Cred); err != nil {
@@ -141,7 +157,11 @@ func dialOne(ctx context.Context, addr string, cfg Config) (*Client, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = conn.SetDeadline(dl)
 	}
-	req := &protocol.ConnectRequest{TimeOut: int32(cfg.SessionTimeout.Milliseconds()), Passwd: make([]byte, 16)}
+	req := &protocol.ConnectRequest{TimeOut: int32(cfg.SessionTimeout.Milliseconds()), Passwd: make([]byte, 16),
+		SessionID: cfg.SessionID, LastZxidSeen: cfg.LastZxid}
+	if cfg.SessionID != 0 {
+		req.Passwd = cfg.Password
+	}
 	if _, err := conn.Write(protocol.AppendFrame(nil, req)); err != nil {
 		conn.Close()
 		return nil, err
@@ -158,11 +178,15 @@ func dialOne(ctx context.Context, addr string, cfg Config) (*Client, error) {
 	}
 	if resp.TimeOut <= 0 {
 		conn.Close()
+		if cfg.SessionID != 0 {
+			return nil, fmt.Errorf("session 0x%x: %w", cfg.SessionID, protocol.ErrSessionExpired)
+		}
 		return nil, errors.New("handshake: the server refused the session")
 	}
 	_ = conn.SetDeadline(time.Time{})
+	cfg.Auth = slices.Clone(cfg.Auth)
 	c := &Client{
-		conn: conn, chroot: cfg.Chroot, server: addr, sessionID: resp.SessionID,
+		conn: conn, cfg: cfg, chroot: cfg.Chroot, server: addr, sessionID: resp.SessionID, password: resp.Passwd,
 		timeout: time.Duration(resp.TimeOut) * time.Millisecond,
 		pending: map[int32]*call{},
 		events:  make(chan Event, 256),
@@ -175,6 +199,9 @@ func dialOne(ctx context.Context, addr string, cfg Config) (*Client, error) {
 
 // Server is the address the session is on.
 func (c *Client) Server() string { return c.server }
+
+// Timeout is the session timeout the server granted.
+func (c *Client) Timeout() time.Duration { return c.timeout }
 
 // SessionID is the id the server gave the session.
 func (c *Client) SessionID() int64 { return c.sessionID }
@@ -240,6 +267,9 @@ func (c *Client) readLoop() {
 			close(c.events)
 			return
 		}
+		if h.Zxid > c.lastZxid.Load() && h.Xid != protocol.XidNotification {
+			c.lastZxid.Store(h.Zxid)
+		}
 		switch h.Xid {
 		case protocol.XidPing:
 			continue
@@ -248,6 +278,7 @@ func (c *Client) readLoop() {
 			if _, err := protocol.ParseReply(frame, &ev); err != nil {
 				continue
 			}
+			c.watches.fired(ev.Type, ev.Path)
 			select {
 			case c.events <- Event{Type: ev.Type, State: ev.State, Path: c.strip(ev.Path)}:
 			case <-c.closed:
@@ -337,6 +368,11 @@ func (c *Client) AddAuth(ctx context.Context, scheme string, cred []byte) error 
 	c.authMu.Lock()
 	defer c.authMu.Unlock()
 	_, err := c.doXid(ctx, protocol.XidAuth, protocol.OpAuth, &protocol.AuthPacket{Scheme: scheme, Auth: cred}, nil)
+	if err == nil {
+		c.mu.Lock()
+		c.cfg.Auth = append(c.cfg.Auth, Auth{Scheme: scheme, Cred: cred})
+		c.mu.Unlock()
+	}
 	return err
 }
 

@@ -2,6 +2,7 @@ package zkclient
 
 import (
 	"context"
+	"errors"
 
 	"github.com/zkraft/zkraft/protocol"
 )
@@ -36,6 +37,11 @@ func (c *Client) Delete(ctx context.Context, path string, version int32) error {
 func (c *Client) Exists(ctx context.Context, path string, watch bool) (protocol.Stat, error) {
 	var resp protocol.StatResponse
 	_, err := c.do(ctx, protocol.OpExists, &protocol.PathWatchRequest{Path: c.abs(path), Watch: watch}, &resp)
+	if watch && err == nil {
+		c.watches.add(&c.watches.data, c.abs(path))
+	} else if watch && errors.Is(err, protocol.ErrNoNode) {
+		c.watches.add(&c.watches.exist, c.abs(path))
+	}
 	return resp.Stat, err
 }
 
@@ -43,6 +49,9 @@ func (c *Client) Exists(ctx context.Context, path string, watch bool) (protocol.
 func (c *Client) Get(ctx context.Context, path string, watch bool) ([]byte, protocol.Stat, error) {
 	var resp protocol.GetDataResponse
 	_, err := c.do(ctx, protocol.OpGetData, &protocol.PathWatchRequest{Path: c.abs(path), Watch: watch}, &resp)
+	if watch && err == nil {
+		c.watches.add(&c.watches.data, c.abs(path))
+	}
 	return resp.Data, resp.Stat, err
 }
 
@@ -57,6 +66,9 @@ func (c *Client) Set(ctx context.Context, path string, data []byte, version int3
 func (c *Client) Children(ctx context.Context, path string, watch bool) ([]string, protocol.Stat, error) {
 	var resp protocol.GetChildren2Response
 	_, err := c.do(ctx, protocol.OpGetChildren2, &protocol.PathWatchRequest{Path: c.abs(path), Watch: watch}, &resp)
+	if watch && err == nil {
+		c.watches.add(&c.watches.child, c.abs(path))
+	}
 	return resp.Children, resp.Stat, err
 }
 
@@ -107,6 +119,11 @@ func (c *Client) AddWatch(ctx context.Context, path string, mode int32) error {
 	_, err := c.do(ctx, protocol.OpAddWatch, &protocol.AddWatchRequest{Path: c.abs(path), Mode: mode}, &resp)
 	if err == nil && resp.Err != protocol.ErrOK {
 		err = resp.Err
+	}
+	if err == nil && mode == protocol.AddWatchPersistentRecursive {
+		c.watches.add(&c.watches.tree, c.abs(path))
+	} else if err == nil {
+		c.watches.add(&c.watches.persistent, c.abs(path))
 	}
 	return err
 }
