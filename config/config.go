@@ -82,6 +82,7 @@ type Config struct {
 	PreferHighestSid     bool     // zkraft.preferHighestSid: leadership moves to the highest-sid voter
 	LogLevel             string   // zkraft.logLevel: debug, info, warn, error; "" = not set (info)
 	LogFormat            string   // zkraft.logFormat: text or json; "" = not set (text)
+	PreAllocSize         int      // preAllocSize in bytes: raft log segment size (64 MiB)
 
 	// Servers are the server.N lines, ordered by ID.
 	Servers []Server
@@ -199,6 +200,8 @@ func fileDefaults() *Config {
 const (
 	minSnapRetainCount = 3
 	minSnapCount       = 2
+	minPreAllocKB      = 64      // raft log segments below 64 KiB: mostly headers
+	maxPreAllocKB      = 1 << 21 // 2 GiB; raft-wal segments stay below 4 GiB
 )
 
 // derive fills the settings whose default depends on others, unless they

@@ -25,6 +25,7 @@ const (
 	keySnapRetainCount   = "autopurge.snapRetainCount"
 	keyPurgeInterval     = "autopurge.purgeInterval"
 	keySnapCount         = "snapCount"
+	keyPreAllocSize      = "preAllocSize"
 	keyFourLetterWords   = "4lw.commands.whitelist"
 	keyAdminEnable       = "admin.enableServer"
 	keyAdminAddress      = "admin.serverAddress"
@@ -131,6 +132,25 @@ var settings = map[string]setting{
 
 	keyFourLetterWords: {sysprop: true, set: setFourLetterWords},
 
+	// preAllocSize is in KiB, as ZooKeeper's (its txn log grows in blocks
+	// of it); zkraft's raft log segments have that size.
+	keyPreAllocSize: {sysprop: true, set: func(c *Config, v string) (string, error) {
+		n, err := parseInt(v)
+		if err != nil {
+			return "", err
+		}
+		if n < minPreAllocKB {
+			c.PreAllocSize = minPreAllocKB << 10
+			return fmt.Sprintf("%d is below the minimum %d, using %d", n, minPreAllocKB, minPreAllocKB), nil
+		}
+		if n > maxPreAllocKB {
+			c.PreAllocSize = maxPreAllocKB << 10
+			return fmt.Sprintf("%d is above the maximum %d, using %d", n, maxPreAllocKB, maxPreAllocKB), nil
+		}
+		c.PreAllocSize = n << 10
+		return "", nil
+	}},
+
 	keyAdminEnable:      {sysprop: true, set: boolean(func(c *Config) *bool { return &c.Admin.Enabled })},
 	keyAdminAddress:     {sysprop: true, set: text(func(c *Config) *string { return &c.Admin.Address })},
 	keyAdminPort:        {sysprop: true, set: integer(func(c *Config) *int { return &c.Admin.Port })},
@@ -193,7 +213,7 @@ var ignoredKeys = setOf(`
 	localSessionsUpgradingEnabled secureClientPortAddress observerMasterPort
 	clientPortListenBacklog connectToLearnerMasterLimit quorumListenOnAllIPs
 	syncEnabled sslQuorum portUnification sslQuorumReloadCertFiles
-	quorum.cnxn.threads.size oraclePath snapSizeLimitInKb preAllocSize
+	quorum.cnxn.threads.size oraclePath snapSizeLimitInKb
 	forceSync globalOutstandingLimit skipACL serverCnxnFactory commitLogCount
 	txnLogSizeLimitInKb fsync.warningthresholdms flushDelay maxBatchSize
 	maxWriteQueuePollTime digest.enabled audit.enable

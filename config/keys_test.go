@@ -51,6 +51,8 @@ func TestEveryKey(t *testing.T) {
 		{"admin.serverAddress=127.0.0.1", func(c *Config) any { return c.Admin.Address }, "127.0.0.1"},
 		{"admin.serverPort=9090", func(c *Config) any { return c.Admin.Port }, 9090},
 		{"admin.commandURL=/cmds", func(c *Config) any { return c.Admin.CommandURL }, "/cmds"},
+		{"preAllocSize=1024", func(c *Config) any { return c.PreAllocSize }, 1 << 20},
+		{"zookeeper.preAllocSize=1", func(c *Config) any { return c.PreAllocSize }, 64 << 10},
 		{"admin.snapshot.enabled=false", func(c *Config) any { return c.Admin.SnapshotEnabled }, false},
 		{"zookeeper.admin.snapshot.intervalInMS=1000", func(c *Config) any { return c.Admin.SnapshotInterval }, time.Second},
 		{"admin.restore.enabled=false", func(c *Config) any { return c.Admin.RestoreEnabled }, false},

@@ -41,7 +41,7 @@ type closingLogStore interface {
 }
 
 // openLogStore opens (creating or migrating) the raft log in logDir.
-func openLogStore(logDir string, logger *slog.Logger) (closingLogStore, error) {
+func openLogStore(logDir string, segmentSize int, logger *slog.Logger) (closingLogStore, error) {
 	dir := filepath.Join(logDir, walDir)
 	legacy := filepath.Join(logDir, legacyLog)
 	_, werr := os.Stat(dir)
@@ -53,24 +53,25 @@ func openLogStore(logDir string, logger *slog.Logger) (closingLogStore, error) {
 			return nil, fmt.Errorf("server: removing the migrated %s: %w", legacy, err)
 		}
 	case lerr == nil:
-		if err := migrateBoltLog(logDir, logger); err != nil {
+		if err := migrateBoltLog(logDir, segmentSize, logger); err != nil {
 			return nil, err
 		}
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("server: creating %s: %w", dir, err)
 	}
-	return openWAL(dir, logger)
+	return openWAL(dir, segmentSize, logger)
 }
 
 // openWAL opens a raft-wal directory, failing fast (not waiting) when
 // another process holds it.
-func openWAL(dir string, logger *slog.Logger) (*walStore, error) {
+func openWAL(dir string, segmentSize int, logger *slog.Logger) (*walStore, error) {
 	if err := checkUnlocked(filepath.Join(dir, metadb.FileName)); err != nil {
 		return nil, err
 	}
 	meta := &metadb.BoltMetaDB{}
-	w, err := wal.Open(dir, wal.WithMetaStore(meta), wal.WithLogger(newHclog(logger, "raft-wal")))
+	w, err := wal.Open(dir, wal.WithMetaStore(meta), wal.WithLogger(newHclog(logger, "raft-wal")),
+		wal.WithSegmentSize(segmentSize)) // 0: the default
 	if err != nil {
 		meta.Close()
 		return nil, fmt.Errorf("server: opening raft log %s: %w", dir, err)
@@ -105,7 +106,7 @@ func checkUnlocked(path string) error {
 }
 
 // migrateBoltLog copies logDir/raft-log.db into logDir/raft-wal.
-func migrateBoltLog(logDir string, logger *slog.Logger) error {
+func migrateBoltLog(logDir string, segmentSize int, logger *slog.Logger) error {
 	legacy := filepath.Join(logDir, legacyLog)
 	tmp := filepath.Join(logDir, walMigrating)
 	if err := os.RemoveAll(tmp); err != nil {
@@ -121,7 +122,7 @@ func migrateBoltLog(logDir string, logger *slog.Logger) error {
 		return fmt.Errorf("server: opening the old raft log %s (is a server still running?): %w", legacy, err)
 	}
 	defer src.Close()
-	dst, err := openWAL(tmp, logger)
+	dst, err := openWAL(tmp, segmentSize, logger)
 	if err != nil {
 		return fmt.Errorf("server: creating raft log %s: %w", tmp, err)
 	}
@@ -190,6 +191,6 @@ func openLogOffline(logDir string) (s closingLogStore, ok bool, err error) {
 		}
 		return b, true, nil
 	}
-	w, err := openWAL(path, slog.New(slog.DiscardHandler))
+	w, err := openWAL(path, 0, slog.New(slog.DiscardHandler))
 	return w, true, err
 }

@@ -61,7 +61,7 @@ func TestLogStoreMigratesBoltLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logs bytes.Buffer
-	s, err := openLogStore(dir, slog.New(slog.NewTextHandler(&logs, nil)))
+	s, err := openLogStore(dir, 0, slog.New(slog.NewTextHandler(&logs, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -81,7 +81,7 @@ func TestLogStoreMigratesBoltLog(t *testing.T) {
 	if !strings.Contains(logs.String(), "raft log moved from raft-boltdb to raft-wal") || !strings.Contains(logs.String(), "entries=1200") {
 		t.Fatalf("migration log:\n%s", logs.String())
 	}
-	s, err = openLogStore(dir, slog.New(slog.DiscardHandler))
+	s, err = openLogStore(dir, 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,13 +94,13 @@ func TestLogStoreMigratesBoltLog(t *testing.T) {
 func TestLogStoreMigrationFinishedBeforeCrash(t *testing.T) {
 	dir := t.TempDir()
 	writeBoltLog(t, dir, 1, 10)
-	s, err := openLogStore(dir, slog.New(slog.DiscardHandler))
+	s, err := openLogStore(dir, 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
 	writeBoltLog(t, dir, 1, 3) // a stale old log beside it
-	s, err = openLogStore(dir, slog.New(slog.DiscardHandler))
+	s, err = openLogStore(dir, 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,12 +116,12 @@ func TestLogStoreMigrationFinishedBeforeCrash(t *testing.T) {
 // the lock.
 func TestLogStoreLockedByAnother(t *testing.T) {
 	dir := t.TempDir()
-	s, err := openLogStore(dir, slog.New(slog.DiscardHandler))
+	s, err := openLogStore(dir, 0, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
-	if _, err := openLogStore(dir, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "locked by another process") {
+	if _, err := openLogStore(dir, 0, slog.New(slog.DiscardHandler)); err == nil || !strings.Contains(err.Error(), "locked by another process") {
 		t.Fatalf("second open: %v", err)
 	}
 	if _, ok, err := openLogOffline(dir); !ok || err == nil || !strings.Contains(err.Error(), "is a server still running") {

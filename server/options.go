@@ -36,9 +36,12 @@ type Options struct {
 
 	// SnapshotThreshold and SnapshotInterval tune when raft snapshots: after
 	// that many new log entries, checked every interval. Zero keeps zkraft's
-	// defaults (16384 entries, 10s).
+	// defaults (16384 entries, checked every 10s).
 	SnapshotThreshold uint64
 	SnapshotInterval  time.Duration
+	// LogSegmentSize is the size of a raft log segment file (zoo.cfg
+	// preAllocSize); zero is raft-wal's 64 MiB.
+	LogSegmentSize int
 
 	// ConfigLines are the effective settings, shown by conf/envi.
 	ConfigLines []string

@@ -95,7 +95,7 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("server: opening raft stable store in %s: %w", opts.DataDir, err)
 	}
-	n.logs, err = openLogStore(logDir, logger)
+	n.logs, err = openLogStore(logDir, opts.LogSegmentSize, logger)
 	if err != nil {
 		return nil, err
 	}
@@ -115,6 +115,8 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 	conf.MaxAppendEntries = 512
 	// ZooKeeper snapshots every ~100,000 txns; raft's snapshot is cheap (an
 	// immutable tree), so take one more often to keep restarts short.
+	// The threshold is checked every 10-20s (raft randomises the interval),
+	// which bounds how often a large tree is written out under heavy writes.
 	conf.SnapshotThreshold = 16384
 	conf.SnapshotInterval = 10 * time.Second
 	if opts.SnapshotThreshold > 0 {
@@ -123,7 +125,11 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 	if opts.SnapshotInterval > 0 {
 		conf.SnapshotInterval = opts.SnapshotInterval
 	}
-	conf.TrailingLogs = 10240
+	// After a snapshot raft keeps at most one snapshot interval of entries
+	// (snapCount, between 64 and 10240): a member further behind, or one
+	// restarted with an empty dataDir, catches up by snapshot, as a
+	// ZooKeeper follower gets a SNAP instead of a DIFF.
+	conf.TrailingLogs = min(max(conf.SnapshotThreshold, 64), 10240)
 	conf.NoSnapshotRestoreOnStart = false
 	conf.Logger = newHclog(logger, "raft")
 	// A leader that a reconfig removes or demotes steps down and stays up

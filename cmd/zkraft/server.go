@@ -228,6 +228,7 @@ func buildServerOptions(cfg *config.Config, logger *slog.Logger) server.Options 
 	if cfg.SnapCount > 0 {
 		opts.SnapshotThreshold = uint64(cfg.SnapCount)
 	}
+	opts.LogSegmentSize = cfg.PreAllocSize
 	opts.ConfigLines = cfg.Lines()
 	opts.ReconfigEnabled = cfg.ReconfigEnabled
 	if cfg.DynamicConfigFile != "" {

@@ -3,8 +3,6 @@ package cluster
 import (
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -154,13 +152,7 @@ func TestFollowerRestarts(t *testing.T) {
 	e, leader := started(t)
 	fs := followers(leader)
 	c := e.connect(leader)
-	create := func(prefix string, n int) {
-		for i := range n {
-			if _, err := c.Create(fmt.Sprintf("/%s-%03d", prefix, i), nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
+	create := func(prefix string, n int) { createNodes(t, c, prefix, n, nil) }
 	create("before", 50)
 
 	e.stop(fs[0])
@@ -171,31 +163,47 @@ func TestFollowerRestarts(t *testing.T) {
 	e.waitRejoined(fs[0], 30*time.Second)
 
 	e.kill(fs[1])
-	data := filepath.Join(e.members[fs[1]-1].dir, "data")
-	if err := os.RemoveAll(data); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.MkdirAll(data, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintln(fs[1])), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	e.wipe(fs[1])
 	create("during-wipe", 50)
 	e.start(fs[1])
 	e.waitLeader(20 * time.Second)
 
 	for _, id := range fs {
-		o := e.connect(id)
-		if _, err := o.Sync("/"); err != nil {
-			t.Fatalf("sync on %d: %v", id, err)
-		}
-		kids, _, err := o.Children("/")
-		if err != nil {
+		e.checkChildren(id, 151) // 150 + /zookeeper
+	}
+}
+
+// TestWipedFollowerCatchesUpBySnapshot: with snapCount=100 the leader keeps
+// only 100 entries after a snapshot, so a follower restarted with an empty
+// dataDir is sent the snapshot (raft's InstallSnapshot, ZooKeeper's SNAP)
+// and then the entries after it. raft-wal drops only whole segments, so
+// preAllocSize makes them small (64 KiB) and the nodes carry 1 KiB each.
+func TestWipedFollowerCatchesUpBySnapshot(t *testing.T) {
+	e, leader := startedWith(t, "snapCount=100\npreAllocSize=64\n")
+	t.Cleanup(e.dumpLogs)
+	f := followers(leader)[0]
+	c := e.connect(leader)
+	data := make([]byte, 1024)
+	createNodes(t, c, "a", 150, data)
+	e.kill(f)
+	e.wipe(f)
+	createNodes(t, c, "b", 150, data)
+	// The leader snapshots within 10-20s of passing snapCount (raft's
+	// check interval) and drops the segments before its trailing 100
+	// entries.
+	e.waitLog(leader, "compacting logs", 30*time.Second)
+	e.start(f)
+	e.waitLog(f, "Installed remote snapshot", 20*time.Second)
+	createNodes(t, c, "c", 10, nil)
+	e.checkChildren(f, 311) // 310 + /zookeeper
+}
+
+// createNodes creates /<prefix>-000 ... with data, one at a time.
+func createNodes(t *testing.T, c *zk.Conn, prefix string, n int, data []byte) {
+	t.Helper()
+	for i := range n {
+		if _, err := c.Create(fmt.Sprintf("/%s-%03d", prefix, i), data, 0, zk.WorldACL(zk.PermAll)); err != nil {
 			t.Fatal(err)
-		}
-		if len(kids) != 151 { // 150 + /zookeeper
-			t.Fatalf("member %d has %d children of /, want 151", id, len(kids))
 		}
 	}
 }

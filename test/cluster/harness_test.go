@@ -330,3 +330,51 @@ func (e *ensemble) setObserver(id int) {
 		}
 	}
 }
+
+// wipe empties member id's dataDir but for its myid, as a replaced disk.
+func (e *ensemble) wipe(id int) {
+	e.t.Helper()
+	data := filepath.Join(e.members[id-1].dir, "data")
+	if err := os.RemoveAll(data); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := os.MkdirAll(data, 0o755); err != nil {
+		e.t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(data, "myid"), []byte(fmt.Sprintln(id)), 0o644); err != nil {
+		e.t.Fatal(err)
+	}
+}
+
+// waitLog waits until member id's log holds text.
+func (e *ensemble) waitLog(id int, text string, timeout time.Duration) {
+	e.t.Helper()
+	deadline := time.Now().Add(timeout)
+	for {
+		b, _ := os.ReadFile(filepath.Join(e.members[id-1].dir, "server.log"))
+		if strings.Contains(string(b), text) {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("member %d logged no %q within %v", id, text, timeout)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// checkChildren syncs member id with the leader and checks that / has n
+// children there.
+func (e *ensemble) checkChildren(id, n int) {
+	e.t.Helper()
+	o := e.connect(id)
+	if _, err := o.Sync("/"); err != nil {
+		e.t.Fatalf("sync on %d: %v", id, err)
+	}
+	kids, _, err := o.Children("/")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	if len(kids) != n {
+		e.t.Fatalf("member %d has %d children of /, want %d", id, len(kids), n)
+	}
+}
