@@ -50,6 +50,7 @@ type member struct {
 	id                           int
 	dir                          string
 	clientPort, quorumPort, elec int
+	adminPort                    int      // picked with the others; used once enableAdmin ran
 	args                         []string // more "zkraft server" flags (--join)
 
 	mu   sync.Mutex
@@ -87,12 +88,14 @@ func freePorts(t *testing.T, n int) []int {
 // every zoo.cfg. Nothing is started.
 func newEnsemble(t *testing.T, n int, extra string) *ensemble {
 	t.Helper()
-	ports := freePorts(t, 3*n)
+	// Every port at once, the AdminServer's too: ports picked later could
+	// collide with these, which are free until the members start.
+	ports := freePorts(t, 4*n)
 	e := &ensemble{t: t}
 	defer t.Cleanup(e.checkLogs) // after every process is stopped
 	var lines strings.Builder
 	for i := range n {
-		m := &member{id: i + 1, dir: t.TempDir(), clientPort: ports[3*i], quorumPort: ports[3*i+1], elec: ports[3*i+2]}
+		m := &member{id: i + 1, dir: t.TempDir(), clientPort: ports[4*i], quorumPort: ports[4*i+1], elec: ports[4*i+2], adminPort: ports[4*i+3]}
 		e.members = append(e.members, m)
 		fmt.Fprintf(&lines, "server.%d=127.0.0.1:%d:%d;127.0.0.1:%d\n", m.id, m.quorumPort, m.elec, m.clientPort)
 	}

@@ -17,17 +17,16 @@ import (
 // before starting anything.
 func (e *ensemble) enableAdmin() []string {
 	e.t.Helper()
-	ports := freePorts(e.t, len(e.members))
 	addrs := make([]string, len(e.members)+1)
-	for i, m := range e.members {
-		addrs[m.id] = fmt.Sprintf("127.0.0.1:%d", ports[i])
+	for _, m := range e.members {
+		addrs[m.id] = fmt.Sprintf("127.0.0.1:%d", m.adminPort)
 		p := filepath.Join(m.dir, "zoo.cfg")
 		b, err := os.ReadFile(p)
 		if err != nil {
 			e.t.Fatal(err)
 		}
 		s := strings.Replace(string(b), "admin.enableServer=false\n",
-			fmt.Sprintf("admin.enableServer=true\nadmin.serverAddress=127.0.0.1\nadmin.serverPort=%d\n", ports[i]), 1)
+			fmt.Sprintf("admin.enableServer=true\nadmin.serverAddress=127.0.0.1\nadmin.serverPort=%d\n", m.adminPort), 1)
 		if s == string(b) {
 			e.t.Fatalf("%s has no admin.enableServer=false line", p)
 		}
