@@ -16,13 +16,7 @@ import (
 // the snapshot's point, through the log; a session connected to another
 // member goes on writing afterwards.
 func TestAdminRestore(t *testing.T) {
-	e := newEnsemble(t, 3, "")
-	admins := e.enableAdmin()
-	t.Cleanup(e.dumpLogs)
-	for id := 1; id <= 3; id++ {
-		e.start(id)
-	}
-	leader := e.waitLeader(30 * time.Second)
+	e, admins, leader := startedWithAdmin(t)
 	follower := leader%3 + 1
 	other := follower%3 + 1
 	c := e.connect(other)

@@ -37,6 +37,19 @@ func (e *ensemble) enableAdmin() []string {
 	return addrs
 }
 
+// startedWithAdmin starts 3 members with their AdminServers on and returns
+// the ensemble, the admin addresses by id and the leader.
+func startedWithAdmin(t *testing.T) (*ensemble, []string, int) {
+	t.Helper()
+	e := newEnsemble(t, 3, "")
+	admins := e.enableAdmin()
+	t.Cleanup(e.dumpLogs)
+	for id := 1; id <= 3; id++ {
+		e.start(id)
+	}
+	return e, admins, e.waitLeader(30 * time.Second)
+}
+
 // statusJSON is what "zkraft status --output json" prints.
 type statusJSON struct {
 	LeaderID int  `json:"leader_id"`
@@ -74,13 +87,7 @@ func runStatus(t *testing.T, args ...string) (string, int) {
 // three members with the right leader and exits 0; with two members killed
 // the survivor's answer exits 1.
 func TestStatus(t *testing.T) {
-	e := newEnsemble(t, 3, "")
-	admins := e.enableAdmin()
-	t.Cleanup(e.dumpLogs)
-	for id := 1; id <= 3; id++ {
-		e.start(id)
-	}
-	leader := e.waitLeader(30 * time.Second)
+	e, admins, leader := startedWithAdmin(t)
 	e.connect(leader) // one session, so that the sessions column counts something
 
 	for id := 1; id <= 3; id++ {
