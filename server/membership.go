@@ -138,6 +138,8 @@ func (s *Server) initialConfig() error {
 // server's role follows its raft suffrage. Raft servers the config does not
 // list are joiners (join.go) and are left to admitJoiners.
 func (s *Server) finishCutReconfig() error {
+	s.ens.reconfigMu.Lock()
+	defer s.ens.reconfigMu.Unlock()
 	cur, _, err := parseConfig(s.fsm.Config())
 	if err != nil || len(cur) == 0 {
 		return nil // no configuration yet (or one initialConfig could not write)
@@ -150,11 +152,11 @@ func (s *Server) finishCutReconfig() error {
 	if !changed {
 		return nil
 	}
-	s.ens.reconfigMu.Lock()
-	defer s.ens.reconfigMu.Unlock()
 	lines, err := configLines(next)
 	if err != nil {
-		return err
+		// Not a reason to stay unready: the next reconfig rewrites it.
+		s.log.Warn("cannot write /zookeeper/config after an interrupted reconfig", "err", err)
+		return nil
 	}
 	if err := s.node.raft.Apply(fsm.EncodeConfig(&fsm.ConfigChange{Time: time.Now().UnixMilli(), Members: lines}),
 		s.opts.initTimeout()).Error(); err != nil {
