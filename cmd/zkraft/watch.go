@@ -55,6 +55,9 @@ is one JSON object a line.`,
 						return nil
 					}
 					n, err := reconnect(ctx, c, cmd.ErrOrStderr())
+					if ctx.Err() != nil {
+						return nil // interrupted while reconnecting
+					}
 					if err != nil {
 						return fmt.Errorf("watching %s: %w", p, err)
 					}
@@ -74,8 +77,16 @@ is one JSON object a line.`,
 func reconnect(ctx context.Context, c *zkclient.Client, errOut io.Writer) (*zkclient.Client, error) {
 	fmt.Fprintf(errOut, "connection to %s lost (%v); reconnecting\n", c.Server(), c.Err())
 	deadline := time.Now().Add(c.Timeout())
+	// One attempt may not use up the session's time: a server that takes
+	// the connection but does not answer (still starting) is left for the
+	// next try.
+	attempt := max(c.Timeout()/3, 2*time.Second)
 	for {
-		dctx, cancel := context.WithDeadline(ctx, deadline)
+		until := time.Now().Add(attempt)
+		if until.After(deadline) {
+			until = deadline
+		}
+		dctx, cancel := context.WithDeadline(ctx, until)
 		n, err := c.Reconnect(dctx)
 		cancel()
 		if err == nil {

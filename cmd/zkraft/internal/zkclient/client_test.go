@@ -242,3 +242,23 @@ func TestReconnectResumesSession(t *testing.T) {
 		t.Fatalf("reconnect to a closed session: %v, want session expired", err)
 	}
 }
+
+// TestSetWatchesListsNotNull: the setWatches2 that Reconnect sends carries
+// empty lists as empty vectors; ZooKeeper 3.8 fails a null one with a
+// NullPointerException and never answers (found against the real server).
+func TestSetWatchesListsNotNull(t *testing.T) {
+	var w watchSet
+	w.add(&w.tree, "/a")
+	r := w.request(7)
+	if r == nil || r.DataWatches == nil || r.ExistWatches == nil || r.ChildWatches == nil || r.PersistentWatches == nil ||
+		len(r.PersistentRecursiveWatches) != 1 || r.RelativeZxid != 7 {
+		t.Fatalf("setWatches2 = %+v", r)
+	}
+	w.fired(protocol.EventNodeCreated, "/a") // persistent watches stay
+	if r := w.request(7); r == nil || len(r.PersistentRecursiveWatches) != 1 {
+		t.Fatalf("after an event: %+v", r)
+	}
+	if (&watchSet{}).request(1) != nil {
+		t.Fatal("a request for no watches")
+	}
+}

@@ -48,7 +48,10 @@ func (w *watchSet) fired(t protocol.EventType, path string) {
 func (w *watchSet) request(zxid int64) *protocol.SetWatches2 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	keys := func(m map[string]bool) []string { return slices.Sorted(maps.Keys(m)) }
+	// Empty lists go out as empty vectors, not null ones: ZooKeeper 3.8
+	// fails a setWatches2 with a null list (NullPointerException) and
+	// never answers it.
+	keys := func(m map[string]bool) []string { return append([]string{}, slices.Sorted(maps.Keys(m))...) }
 	r := &protocol.SetWatches2{RelativeZxid: zxid, DataWatches: keys(w.data), ExistWatches: keys(w.exist),
 		ChildWatches: keys(w.child), PersistentWatches: keys(w.persistent), PersistentRecursiveWatches: keys(w.tree)}
 	if len(w.data)+len(w.exist)+len(w.child)+len(w.persistent)+len(w.tree) == 0 {
