@@ -198,12 +198,18 @@ func zooKeeperWithTree(t *testing.T, extra ...string) (string, map[string]served
 	return filepath.Join(z.dir, "data"), served
 }
 
+// TestImportFromZooKeeper: compressed snapshots, gzip and snappy (the
+// corruption test below reads plain ones).
 func TestImportFromZooKeeper(t *testing.T) {
-	// gzip snapshots: the import reads both kinds (the corruption test
-	// below reads plain ones).
-	zkData, want := zooKeeperWithTree(t, "snapshot.compression.method=gz")
-	if gz, _ := filepath.Glob(filepath.Join(zkData, "version-2", "snapshot.*.gz")); len(gz) < 2 {
-		t.Fatalf("ZooKeeper wrote gzip snapshots %v, want at least two", gz)
+	for _, method := range []string{"gz", "snappy"} {
+		t.Run(method, func(t *testing.T) { importFromZooKeeper(t, method) })
+	}
+}
+
+func importFromZooKeeper(t *testing.T, method string) {
+	zkData, want := zooKeeperWithTree(t, "snapshot.compression.method="+method)
+	if snaps, _ := filepath.Glob(filepath.Join(zkData, "version-2", "snapshot.*."+method)); len(snaps) < 2 {
+		t.Fatalf("ZooKeeper wrote %s snapshots %v, want at least two", method, snaps)
 	}
 
 	tree, rep, err := zkfile.LoadDataDir(zkData, "", func(msg string) { t.Logf("import warning: %s", msg) })

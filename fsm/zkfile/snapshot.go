@@ -2,13 +2,18 @@ package zkfile
 
 import (
 	"bufio"
+	"bytes"
 	"compress/gzip"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"hash/adler32"
 	"io"
 	"os"
+	"slices"
 	"strings"
+
+	"github.com/golang/snappy"
 
 	"github.com/zkraft/zkraft/fsm"
 	"github.com/zkraft/zkraft/protocol"
@@ -37,8 +42,8 @@ const (
 
 var worldAll = []protocol.ACL{{Perms: protocol.PermAll, ID: protocol.Id{Scheme: "world", ID: "anyone"}}}
 
-// ReadSnapshot reads and checks a ZooKeeper snapshot file, plain or gzip
-// (snapshot.compression.method=gz; snappy is refused with a message). The
+// ReadSnapshot reads and checks a ZooKeeper snapshot file, plain, gzip or
+// snappy (snapshot.compression.method=gz or snappy). The
 // tree's zxid is taken from the file name when it has one.
 func ReadSnapshot(file string) (*Tree, error) {
 	b, err := readSnapshotFile(file)
@@ -55,13 +60,20 @@ func ReadSnapshot(file string) (*Tree, error) {
 	return t, nil
 }
 
-// readSnapshotFile reads a snapshot file, uncompressing a .gz one (its
-// Adler32 seal covers the uncompressed bytes).
+// readSnapshotFile reads a snapshot file, uncompressing a .gz or .snappy
+// one (its Adler32 seal covers the uncompressed bytes).
 func readSnapshotFile(file string) ([]byte, error) {
 	switch {
 	case strings.HasSuffix(file, ".snappy"):
-		return nil, fmt.Errorf("zookeeper snapshot %s: snappy-compressed snapshots are not supported; "+
-			"have ZooKeeper write an uncompressed or gz one (snapshot.compression.method)", file)
+		b, err := os.ReadFile(file)
+		if err != nil {
+			return nil, err
+		}
+		out, err := unsnappyStream(b)
+		if err != nil {
+			return nil, fmt.Errorf("zookeeper snapshot %s is damaged: snappy: %w", file, err)
+		}
+		return out, nil
 	case strings.HasSuffix(file, ".gz"):
 		f, err := os.Open(file)
 		if err != nil {
@@ -79,6 +91,43 @@ func readSnapshotFile(file string) ([]byte, error) {
 		return b, nil
 	}
 	return os.ReadFile(file)
+}
+
+// snappyMagic opens the stream ZooKeeper writes for
+// snapshot.compression.method=snappy (xerial snappy-java's
+// SnappyOutputStream): the magic, then a format version and the oldest
+// compatible one (int32 big-endian each), then blocks, each an int32
+// big-endian length and that many bytes of raw snappy.
+var snappyMagic = []byte("\x82SNAPPY\x00")
+
+// unsnappyStream uncompresses such a stream.
+func unsnappyStream(b []byte) ([]byte, error) {
+	if !bytes.HasPrefix(b, snappyMagic) || len(b) < len(snappyMagic)+8 {
+		return nil, errors.New("no snappy-java stream header")
+	}
+	b = b[len(snappyMagic)+8:]
+	var out []byte
+	for len(b) > 0 {
+		if len(b) < 4 {
+			return nil, errors.New("truncated block length")
+		}
+		n := int(binary.BigEndian.Uint32(b))
+		b = b[4:]
+		if n < 0 || n > len(b) {
+			return nil, fmt.Errorf("block of %d bytes with %d left", n, len(b))
+		}
+		size, err := snappy.DecodedLen(b[:n])
+		if err != nil {
+			return nil, err
+		}
+		start := len(out)
+		out = slices.Grow(out, size)[:start+size]
+		if _, err := snappy.Decode(out[start:], b[:n]); err != nil {
+			return nil, err
+		}
+		b = b[n:]
+	}
+	return out, nil
 }
 
 // DecodeSnapshot parses a whole snapshot and checks its Adler32 seal.
