@@ -19,8 +19,8 @@ import (
 )
 
 // The raft log lives in DataLogDir/raft-wal: hashicorp/raft-wal's segment
-// files (64 MiB, preallocated, as ZooKeeper's preAllocSize) and its small
-// wal-meta.db. An append is one write and one fsync; raft-boltdb, which
+// files (preAllocSize, 64 MiB by default, preallocated as ZooKeeper's txn
+// logs) and its small wal-meta.db. An append is one write and one fsync; raft-boltdb, which
 // zkraft used before, costs 3 pwrites and 2 fdatasyncs per append and was
 // the largest part of a write's latency (see DESIGN.md, "Write path").
 //
@@ -31,7 +31,6 @@ import (
 const (
 	walDir       = "raft-wal"
 	walMigrating = "raft-wal.migrating"
-	legacyLog    = raftLogFile // raft-log.db
 )
 
 // closingLogStore is a raft.LogStore that holds files open.
@@ -43,7 +42,7 @@ type closingLogStore interface {
 // openLogStore opens (creating or migrating) the raft log in logDir.
 func openLogStore(logDir string, segmentSize int, logger *slog.Logger) (closingLogStore, error) {
 	dir := filepath.Join(logDir, walDir)
-	legacy := filepath.Join(logDir, legacyLog)
+	legacy := filepath.Join(logDir, raftLogFile)
 	_, werr := os.Stat(dir)
 	_, lerr := os.Stat(legacy)
 	switch {
@@ -107,7 +106,7 @@ func checkUnlocked(path string) error {
 
 // migrateBoltLog copies logDir/raft-log.db into logDir/raft-wal.
 func migrateBoltLog(logDir string, segmentSize int, logger *slog.Logger) error {
-	legacy := filepath.Join(logDir, legacyLog)
+	legacy := filepath.Join(logDir, raftLogFile)
 	tmp := filepath.Join(logDir, walMigrating)
 	if err := os.RemoveAll(tmp); err != nil {
 		return fmt.Errorf("server: removing an unfinished migration %s: %w", tmp, err)
@@ -116,10 +115,9 @@ func migrateBoltLog(logDir string, segmentSize int, logger *slog.Logger) error {
 		return fmt.Errorf("server: creating %s: %w", tmp, err)
 	}
 	start := time.Now()
-	src, err := raftboltdb.New(raftboltdb.Options{Path: legacy,
-		BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, ReadOnly: true}})
+	src, err := openBoltLog(legacy)
 	if err != nil {
-		return fmt.Errorf("server: opening the old raft log %s (is a server still running?): %w", legacy, err)
+		return err
 	}
 	defer src.Close()
 	dst, err := openWAL(tmp, segmentSize, logger)
@@ -166,7 +164,7 @@ func syncDir(dir string) error {
 
 // hasLog reports whether logDir holds a raft log of either kind.
 func hasLog(logDir string) (string, bool) {
-	for _, name := range []string{walDir, legacyLog} {
+	for _, name := range []string{walDir, raftLogFile} {
 		if _, err := os.Stat(filepath.Join(logDir, name)); err == nil {
 			return name, true
 		}
@@ -183,14 +181,27 @@ func openLogOffline(logDir string) (s closingLogStore, ok bool, err error) {
 		return nil, false, nil
 	}
 	path := filepath.Join(logDir, name)
-	if name == legacyLog {
-		b, err := raftboltdb.New(raftboltdb.Options{Path: path,
-			BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, ReadOnly: true}})
+	if name == raftLogFile {
+		b, err := openBoltLog(path)
 		if err != nil {
-			return nil, true, fmt.Errorf("server: opening raft log %s (is the server still running?): %w", path, err)
+			return nil, true, err
 		}
 		return b, true, nil
 	}
 	w, err := openWAL(path, 0, slog.New(slog.DiscardHandler))
-	return w, true, err
+	if err != nil {
+		return nil, true, err
+	}
+	return w, true, nil
+}
+
+// openBoltLog opens an earlier zkraft's raft-boltdb log read-only, giving
+// up after 2s when a server holds it.
+func openBoltLog(path string) (*raftboltdb.BoltStore, error) {
+	b, err := raftboltdb.New(raftboltdb.Options{Path: path,
+		BoltOptions: &bbolt.Options{Timeout: 2 * time.Second, ReadOnly: true}})
+	if err != nil {
+		return nil, fmt.Errorf("server: opening the raft-boltdb log %s (is a server still running?): %w", path, err)
+	}
+	return b, nil
 }

@@ -17,7 +17,7 @@ import (
 // entries first..last, each with data naming its index.
 func writeBoltLog(t *testing.T, logDir string, first, last uint64) {
 	t.Helper()
-	b, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(logDir, legacyLog)})
+	b, err := raftboltdb.New(raftboltdb.Options{Path: filepath.Join(logDir, raftLogFile)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -73,7 +73,7 @@ func TestLogStoreMigratesBoltLog(t *testing.T) {
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
-	for _, gone := range []string{legacyLog, walMigrating} {
+	for _, gone := range []string{raftLogFile, walMigrating} {
 		if _, err := os.Stat(filepath.Join(dir, gone)); !os.IsNotExist(err) {
 			t.Fatalf("%s after the migration: %v", gone, err)
 		}
@@ -106,8 +106,8 @@ func TestLogStoreMigrationFinishedBeforeCrash(t *testing.T) {
 	}
 	defer s.Close()
 	checkLog(t, s, 1, 10)
-	if _, err := os.Stat(filepath.Join(dir, legacyLog)); !os.IsNotExist(err) {
-		t.Fatalf("stale %s kept: %v", legacyLog, err)
+	if _, err := os.Stat(filepath.Join(dir, raftLogFile)); !os.IsNotExist(err) {
+		t.Fatalf("stale %s kept: %v", raftLogFile, err)
 	}
 }
 

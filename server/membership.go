@@ -127,6 +127,12 @@ func (s *Server) initialConfig() error {
 		s.log.Warn("no /zookeeper/config: a member line cannot be written", "err", err)
 		return nil
 	}
+	return s.proposeConfig(lines)
+}
+
+// proposeConfig commits a /zookeeper/config the server itself sets (no
+// client reconfig to answer).
+func (s *Server) proposeConfig(lines string) error {
 	return s.node.raft.Apply(fsm.EncodeConfig(&fsm.ConfigChange{Time: time.Now().UnixMilli(), Members: lines}),
 		s.opts.initTimeout()).Error()
 }
@@ -158,8 +164,7 @@ func (s *Server) finishCutReconfig() error {
 		s.log.Warn("cannot write /zookeeper/config after an interrupted reconfig", "err", err)
 		return nil
 	}
-	if err := s.node.raft.Apply(fsm.EncodeConfig(&fsm.ConfigChange{Time: time.Now().UnixMilli(), Members: lines}),
-		s.opts.initTimeout()).Error(); err != nil {
+	if err := s.proposeConfig(lines); err != nil {
 		return err
 	}
 	s.log.Info("finished a reconfig that a leader change cut short", "members",
