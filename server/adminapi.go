@@ -318,9 +318,3 @@ func (s *Server) ConfigLines() []string { return s.opts.ConfigLines }
 // MayAdminister reports whether identities ids hold ALL on the root: what
 // the AdminServer's snapshot and restore commands require.
 func (s *Server) MayAdminister(ids []protocol.Id) bool { return s.fsm.MayAdminister(ids) }
-
-// IsSuperDigest reports whether a digest id ("user:base64(sha1)") is the
-// configured super user's.
-func (s *Server) IsSuperDigest(id string) bool {
-	return s.opts.SuperDigest != "" && id == s.opts.SuperDigest
-}

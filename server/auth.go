@@ -20,10 +20,8 @@ func (c *conn) handleAuth(xid int32, body []byte) error {
 	}
 	switch req.Scheme {
 	case "digest":
-		id := fsm.DigestID(string(req.Auth))
-		c.addAuth(protocol.Id{Scheme: "digest", ID: id})
-		if c.s.opts.SuperDigest != "" && id == c.s.opts.SuperDigest {
-			c.addAuth(protocol.Id{Scheme: "super", ID: ""})
+		for _, id := range c.s.DigestIdentities(string(req.Auth)) {
+			c.addAuth(id)
 		}
 	case "ip":
 		c.addAuth(protocol.Id{Scheme: "ip", ID: c.ip})
@@ -36,6 +34,18 @@ func (c *conn) handleAuth(xid int32, body []byte) error {
 	}
 	c.queueReply(xid, 0, protocol.ErrOK, nil)
 	return nil
+}
+
+// DigestIdentities are the identities digest credentials "user:password"
+// prove: {digest, user:base64(sha1)}, and {super, ""} when that is the
+// configured super digest. The AdminServer authenticates with them too.
+func (s *Server) DigestIdentities(userPassword string) []protocol.Id {
+	id := fsm.DigestID(userPassword)
+	ids := []protocol.Id{{Scheme: "digest", ID: id}}
+	if s.opts.SuperDigest != "" && id == s.opts.SuperDigest {
+		ids = append(ids, protocol.Id{Scheme: "super", ID: ""})
+	}
+	return ids
 }
 
 // addAuth appends an identity once. The slice is replaced, not grown in

@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/zkraft/zkraft/fsm"
 	"github.com/zkraft/zkraft/protocol"
 )
 
@@ -86,12 +85,7 @@ func (a *Server) identities(r *http.Request) ([]protocol.Id, string) {
 		if !strings.Contains(cred, ":") {
 			return nil, "digest credentials are user:password"
 		}
-		id := fsm.DigestID(cred)
-		ids := []protocol.Id{{Scheme: "digest", ID: id}}
-		if a.zk.IsSuperDigest(id) {
-			ids = append(ids, protocol.Id{Scheme: "super", ID: ""})
-		}
-		return ids, ""
+		return a.zk.DigestIdentities(cred), ""
 	case "ip":
 		host, _, err := net.SplitHostPort(r.RemoteAddr)
 		if err != nil {
