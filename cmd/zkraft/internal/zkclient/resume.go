@@ -51,21 +51,21 @@ func (w *watchSet) request(zxid int64) *protocol.SetWatches2 {
 	// Empty lists go out as empty vectors, not null ones: ZooKeeper 3.8
 	// fails a setWatches2 with a null list (NullPointerException) and
 	// never answers it.
-	keys := func(m map[string]bool) []string { return append([]string{}, slices.Sorted(maps.Keys(m))...) }
-	r := &protocol.SetWatches2{RelativeZxid: zxid, DataWatches: keys(w.data), ExistWatches: keys(w.exist),
-		ChildWatches: keys(w.child), PersistentWatches: keys(w.persistent), PersistentRecursiveWatches: keys(w.tree)}
 	if len(w.data)+len(w.exist)+len(w.child)+len(w.persistent)+len(w.tree) == 0 {
 		return nil
 	}
-	return r
+	keys := func(m map[string]bool) []string { return append([]string{}, slices.Sorted(maps.Keys(m))...) }
+	return &protocol.SetWatches2{RelativeZxid: zxid, DataWatches: keys(w.data), ExistWatches: keys(w.exist),
+		ChildWatches: keys(w.child), PersistentWatches: keys(w.persistent), PersistentRecursiveWatches: keys(w.tree)}
 }
 
-// clone copies the set for the next connection.
-func (w *watchSet) clone() *watchSet {
+// copyTo gives dst, a new connection's set that nothing uses yet, a copy
+// of these watches.
+func (w *watchSet) copyTo(dst *watchSet) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return &watchSet{data: maps.Clone(w.data), exist: maps.Clone(w.exist), child: maps.Clone(w.child),
-		persistent: maps.Clone(w.persistent), tree: maps.Clone(w.tree)}
+	dst.data, dst.exist, dst.child = maps.Clone(w.data), maps.Clone(w.exist), maps.Clone(w.child)
+	dst.persistent, dst.tree = maps.Clone(w.persistent), maps.Clone(w.tree)
 }
 
 // Reconnect resumes this client's session on a new connection after the
@@ -89,9 +89,7 @@ func (c *Client) Reconnect(ctx context.Context) (*Client, error) {
 		return nil, err
 	}
 	n.lastZxid.Store(cfg.LastZxid)
-	w := c.watches.clone()
-	n.watches.data, n.watches.exist, n.watches.child, n.watches.persistent, n.watches.tree =
-		w.data, w.exist, w.child, w.persistent, w.tree
+	c.watches.copyTo(&n.watches)
 	if req := n.watches.request(cfg.LastZxid); req != nil {
 		if _, err := n.do(ctx, protocol.OpSetWatches2, req, nil); err != nil {
 			n.fail(err)
