@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/zkraft/zkraft/cmd/zkraft/internal/testserver"
 	"github.com/zkraft/zkraft/protocol"
 	"github.com/zkraft/zkraft/server"
@@ -235,6 +237,17 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 	}
 }
 
+// shellCmd is "zkraft shell --server addr" reading in, its stdout and
+// stderr both in out.
+func shellCmd(addr string, in io.Reader) (root *cobra.Command, out *syncBuffer) {
+	root, out = newRootCommand(), &syncBuffer{}
+	root.SetOut(out)
+	root.SetErr(out)
+	root.SetIn(in)
+	root.SetArgs([]string{"shell", "--server", addr})
+	return root, out
+}
+
 // startWatch runs "zkraft watch PATH args..." until ctx ends and waits
 // until its watch is set; done gets its result.
 func startWatch(t *testing.T, ctx context.Context, path string, args ...string) (out, errOut *syncBuffer, done chan error) {
@@ -310,12 +323,7 @@ ls /s
 quit
 ls /never-run
 `
-	root := newRootCommand()
-	var out syncBuffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetIn(strings.NewReader(script))
-	root.SetArgs([]string{"shell", "--server", addr})
+	root, out := shellCmd(addr, strings.NewReader(script))
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	err := root.ExecuteContext(ctx)
@@ -341,11 +349,7 @@ ls /never-run
 	}
 
 	// A clean script exits 0.
-	root = newRootCommand()
-	root.SetOut(io.Discard)
-	root.SetErr(io.Discard)
-	root.SetIn(strings.NewReader("ls /\n"))
-	root.SetArgs([]string{"shell", "--server", addr})
+	root, _ = shellCmd(addr, strings.NewReader("ls /\n"))
 	if err := root.ExecuteContext(ctx); err != nil {
 		t.Errorf("clean script: %v", err)
 	}
@@ -468,12 +472,7 @@ func TestShellResumesAfterRestart(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	in, feed := io.Pipe()
-	root := newRootCommand()
-	var out syncBuffer
-	root.SetOut(&out)
-	root.SetErr(&out)
-	root.SetIn(in)
-	root.SetArgs([]string{"shell", "--server", addr})
+	root, out := shellCmd(addr, in)
 	done := make(chan error, 1)
 	go func() { done <- root.ExecuteContext(ctx) }()
 	fmt.Fprintln(feed, "create -e /eph x")

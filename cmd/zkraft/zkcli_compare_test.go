@@ -51,12 +51,7 @@ func TestShellOutputMatchesZkCli(t *testing.T) {
 		t.Fatalf("zkCli: %v\n%s", err, zkOut)
 	}
 
-	root := newRootCommand()
-	var ours syncBuffer
-	root.SetOut(&ours)
-	root.SetErr(&ours)
-	root.SetIn(strings.NewReader(script))
-	root.SetArgs([]string{"shell", "--server", addr})
+	root, ours := shellCmd(addr, strings.NewReader(script))
 	_ = root.ExecuteContext(ctx) // four commands fail on purpose
 
 	want := zkCliLines(string(zkOut))
