@@ -14,7 +14,7 @@ import (
 // bit marks an entry older servers may skip (as consul does).
 const (
 	EntryRequest byte = 1 // Header + raw jute body of a client write
-	EntryInit    byte = 2 // the cluster secret, proposed once by the first leader
+	EntryInit    byte = 2 // the cluster secret, proposed once by the first leader; empty, a new leader's epoch start
 	EntryExpire  byte = 3 // sessions the leader expired
 	EntryReap    byte = 4 // containers and TTL nodes the leader found due
 	EntryConfig  byte = 5 // a new ensemble configuration for /zookeeper/config (or a refused reconfig)

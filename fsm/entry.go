@@ -42,7 +42,8 @@ func EncodeRequest(h *Header, body []byte) []byte {
 	return append(e.Bytes(), body...)
 }
 
-// EncodeInit builds an EntryInit carrying the cluster secret.
+// EncodeInit builds an EntryInit carrying the cluster secret. With no secret
+// it changes nothing but the zxid: a new leader starts its epoch with one.
 func EncodeInit(secret []byte) []byte {
 	e := protocol.NewEncoder([]byte{EntryInit})
 	e.Buffer(secret)

@@ -295,8 +295,9 @@ func (s *Server) takeOver(gen uint64) {
 	}
 }
 
-// prepareLeadership waits for the log to apply here and proposes the cluster
-// secret and the first /zookeeper/config if no leader has yet.
+// prepareLeadership waits for the log to apply here, proposes the cluster
+// secret and the first /zookeeper/config if no leader has yet, and starts
+// its term's epoch in the zxid.
 func (s *Server) prepareLeadership() error {
 	if err := s.node.raft.Barrier(s.opts.initTimeout()).Error(); err != nil {
 		return fmt.Errorf("applying the log: %w", err)
@@ -308,6 +309,15 @@ func (s *Server) prepareLeadership() error {
 		}
 		if err := s.node.raft.Apply(fsm.EncodeInit(secret), s.opts.initTimeout()).Error(); err != nil {
 			return fmt.Errorf("proposing the cluster secret: %w", err)
+		}
+	}
+	// Raft's own first entry of a term never reaches the fsm, so the zxid
+	// would keep the old epoch until the first client write. An empty init
+	// entry (it changes nothing but the zxid) starts the new epoch at once,
+	// as ZooKeeper's NEWLEADER does.
+	if uint64(s.fsm.LastZxid())>>32 < s.term() {
+		if err := s.node.raft.Apply(fsm.EncodeInit(nil), s.opts.initTimeout()).Error(); err != nil {
+			return fmt.Errorf("starting the epoch: %w", err)
 		}
 	}
 	if err := s.initialConfig(); err != nil {

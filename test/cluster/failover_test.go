@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -206,4 +208,46 @@ func createNodes(t *testing.T, c *zk.Conn, prefix string, n int, data []byte) {
 			t.Fatal(err)
 		}
 	}
+}
+
+// TestNewLeaderStartsEpoch: after a leader change every member's zxid
+// carries the new epoch before any client writes, as ZooKeeper's do once
+// the new leader is established (srvr Zxid's high 32 bits = mntr zk_epoch).
+func TestNewLeaderStartsEpoch(t *testing.T) {
+	e, leader := started(t)
+	c := e.connect(leader)
+	if _, err := c.Create("/before", nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	oldEpoch := zxidEpoch(t, field(fourLetter(e.members[leader-1].clientAddr(), "srvr"), "Zxid"))
+	e.kill(leader)
+	e.waitLeader(20 * time.Second)
+
+	deadline := time.Now().Add(15 * time.Second)
+	for _, id := range followers(leader) {
+		for {
+			addr := e.members[id-1].clientAddr()
+			zxid := field(fourLetter(addr, "srvr"), "Zxid")
+			epoch := field(fourLetter(addr, "mntr"), "zk_epoch")
+			if zxid != "" && epoch != "" && fmt.Sprint(zxidEpoch(t, zxid)) == epoch && zxidEpoch(t, zxid) > oldEpoch {
+				t.Logf("member %d: Zxid %s, zk_epoch %s (was %d)", id, zxid, epoch, oldEpoch)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("member %d: Zxid %q, zk_epoch %q; want the zxid's epoch to be zk_epoch (> %d) with no client write", id, zxid, epoch, oldEpoch)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+}
+
+// zxidEpoch is the high 32 bits of a "0x..." zxid.
+func zxidEpoch(t *testing.T, zxid string) uint64 {
+	t.Helper()
+	v, err := strconv.ParseUint(strings.TrimPrefix(zxid, "0x"), 16, 64)
+	if err != nil {
+		t.Fatalf("zxid %q: %v", zxid, err)
+	}
+	return v >> 32
 }
