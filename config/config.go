@@ -74,6 +74,7 @@ type Config struct {
 	ContainerMaxPerMinute  int           // znode.container.maxPerMinute
 
 	ReconfigEnabled      bool     // reconfigEnabled
+	QuorumListenOnAll    bool     // quorumListenOnAllIPs: quorum and election ports on every address
 	StandaloneEnabled    bool     // standaloneEnabled
 	DynamicConfigFile    string   // dynamicConfigFile
 	LocalSessionsEnabled bool     // localSessionsEnabled

@@ -42,6 +42,7 @@ const (
 	keyContainerInterval = "znode.container.checkIntervalMs"
 	keyContainerMax      = "znode.container.maxPerMinute"
 	keyReconfigEnabled   = "reconfigEnabled"
+	keyQuorumListenAll   = "quorumListenOnAllIPs"
 	keyStandalone        = "standaloneEnabled"
 	keyDynamicConfigFile = "dynamicConfigFile"
 	keyLocalSessions     = "localSessionsEnabled"
@@ -175,6 +176,7 @@ var settings = map[string]setting{
 	keyContainerMax:      {sysprop: true, set: integer(func(c *Config) *int { return &c.ContainerMaxPerMinute })},
 
 	keyReconfigEnabled:   {set: boolean(func(c *Config) *bool { return &c.ReconfigEnabled })},
+	keyQuorumListenAll:   {set: boolean(func(c *Config) *bool { return &c.QuorumListenOnAll })},
 	keyStandalone:        {set: boolean(func(c *Config) *bool { return &c.StandaloneEnabled })},
 	keyDynamicConfigFile: {set: text(func(c *Config) *string { return &c.DynamicConfigFile })},
 	keyLocalSessions:     {set: boolean(func(c *Config) *bool { return &c.LocalSessionsEnabled })},
@@ -211,7 +213,7 @@ var settings = map[string]setting{
 // act on (yet): they get a warning that says so, not "unknown key".
 var ignoredKeys = setOf(`
 	localSessionsUpgradingEnabled secureClientPortAddress observerMasterPort
-	clientPortListenBacklog connectToLearnerMasterLimit quorumListenOnAllIPs
+	clientPortListenBacklog connectToLearnerMasterLimit
 	syncEnabled sslQuorum portUnification sslQuorumReloadCertFiles
 	quorum.cnxn.threads.size oraclePath snapSizeLimitInKb
 	forceSync globalOutstandingLimit skipACL serverCnxnFactory commitLogCount

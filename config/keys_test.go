@@ -74,6 +74,7 @@ func TestEveryKey(t *testing.T) {
 		{"zookeeper.znode.container.checkIntervalMs=2000", func(c *Config) any { return c.ContainerCheckInterval }, 2 * time.Second},
 		{"znode.container.maxPerMinute=5", func(c *Config) any { return c.ContainerMaxPerMinute }, 5},
 		{"reconfigEnabled=true", func(c *Config) any { return c.ReconfigEnabled }, true},
+		{"quorumListenOnAllIPs=true", func(c *Config) any { return c.QuorumListenOnAll }, true},
 		{"standaloneEnabled=false", func(c *Config) any { return c.StandaloneEnabled }, false},
 		{"dynamicConfigFile=/etc/zk/zoo.cfg.dynamic.100000000", func(c *Config) any { return c.DynamicConfigFile }, "/etc/zk/zoo.cfg.dynamic.100000000"},
 		{"localSessionsEnabled=true", func(c *Config) any { return c.LocalSessionsEnabled }, true},
@@ -166,6 +167,7 @@ func TestDefault(t *testing.T) {
 		{"ContainerMaxPerMinute", c.ContainerMaxPerMinute, 10000},
 		{"StandaloneEnabled", c.StandaloneEnabled, true},
 		{"ReconfigEnabled", c.ReconfigEnabled, false},
+		{"QuorumListenOnAll", c.QuorumListenOnAll, false},
 		{"PeerType", c.PeerType, Participant},
 		{"Warnings", len(c.Warnings), 0},
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"fmt"
+	"net"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -130,13 +131,26 @@ type ensemble struct {
 	configs    chan []byte // newest applied /zookeeper/config, for the dynamic config file
 }
 
+// listenAddr is where this server listens for one of its server.N
+// addresses: that address, or its port on every address of the host with
+// quorumListenOnAllIPs.
+func (s *Server) listenAddr(addr string) string {
+	if !s.opts.QuorumListenOnAllIPs {
+		return addr
+	}
+	if _, port, err := net.SplitHostPort(addr); err == nil {
+		return net.JoinHostPort("", port)
+	}
+	return addr
+}
+
 // openEnsemble opens the quorum port and returns raft's transport on it.
 func (s *Server) openEnsemble() (*ensemble, raft.Transport, error) {
 	self, ok := s.opts.self()
 	if !ok {
 		return nil, nil, fmt.Errorf("server: ServerID %d is not among the %d members", s.opts.ServerID, len(s.opts.Members))
 	}
-	mux, err := cluster.Listen(self.QuorumAddr, self.QuorumAddr, s.log)
+	mux, err := cluster.Listen(s.listenAddr(self.QuorumAddr), self.QuorumAddr, s.log)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -26,7 +26,7 @@ func (s *Server) startGossip() {
 		ID: e.self.ID, ElectionAddr: e.self.ElectionAddr,
 		QuorumAddr: e.self.QuorumAddr, ClientAddr: s.advertisedClientAddr(), Version: s.opts.Version,
 	})
-	node, err := gossip.Start(gossip.Config{Bind: e.self.ElectionAddr, Seeds: seeds, Self: self, Logger: s.log})
+	node, err := gossip.Start(gossip.Config{Bind: s.listenAddr(e.self.ElectionAddr), Advertise: e.self.ElectionAddr, Seeds: seeds, Self: self, Logger: s.log})
 	if err != nil {
 		s.log.Error("gossip not started; zkraft status will not see this member", "election_addr", e.self.ElectionAddr, "err", err)
 		return

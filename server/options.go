@@ -62,6 +62,10 @@ type Options struct {
 	// changes the membership (reconfig.go); otherwise it is answered
 	// ReconfigDisabled.
 	ReconfigEnabled bool
+	// QuorumListenOnAllIPs is zoo.cfg's quorumListenOnAllIPs: the quorum
+	// and election ports listen on every address of the host instead of
+	// the one in this server's server.N line (which the others still dial).
+	QuorumListenOnAllIPs bool
 	// Join lists election addresses of running members (zkraft server
 	// --join): this server never bootstraps raft but waits for the leader
 	// to add it. Members then needs only this server's own line.

@@ -231,6 +231,7 @@ func buildServerOptions(cfg *config.Config, logger *slog.Logger) server.Options 
 	opts.LogSegmentSize = cfg.PreAllocSize
 	opts.ConfigLines = cfg.Lines()
 	opts.ReconfigEnabled = cfg.ReconfigEnabled
+	opts.QuorumListenOnAllIPs = cfg.QuorumListenOnAll
 	if cfg.DynamicConfigFile != "" {
 		opts.DynamicConfigFile = cfg.File
 	}

@@ -39,10 +39,13 @@ type Meta struct {
 
 // Config configures a Node.
 type Config struct {
-	Bind   string   // host:electionPort to listen on (TCP+UDP), as in the server.N line
-	Seeds  []string // election addresses of other members to join through (any one suffices)
-	Self   Meta
-	Logger *slog.Logger // memberlist's logs are routed through it
+	Bind string // host:electionPort to listen on (TCP+UDP), as in the server.N line
+	// Advertise is the host:port the others reach this member at when Bind
+	// is every address (":port"); "" means Bind.
+	Advertise string
+	Seeds     []string // election addresses of other members to join through (any one suffices)
+	Self      Meta
+	Logger    *slog.Logger // memberlist's logs are routed through it
 }
 
 // Node is this member's gossip agent.
@@ -90,6 +93,16 @@ func Start(c Config) (*Node, error) {
 	if err != nil {
 		return nil, fmt.Errorf("gossip: bind address %q: %w", c.Bind, err)
 	}
+	adv := ip // the address the others reach this member at
+	if c.Advertise != "" {
+		ahost, _, err := net.SplitHostPort(c.Advertise)
+		if err != nil {
+			return nil, fmt.Errorf("gossip: advertise address %q: %w", c.Advertise, err)
+		}
+		if adv, err = bindIP(ahost); err != nil {
+			return nil, fmt.Errorf("gossip: advertise address %q: %w", c.Advertise, err)
+		}
+	}
 	logger := c.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
@@ -102,7 +115,7 @@ func Start(c Config) (*Node, error) {
 	}
 
 	var mc *memberlist.Config
-	if ip.IsLoopback() {
+	if adv.IsLoopback() {
 		mc = memberlist.DefaultLocalConfig()
 	} else {
 		mc = memberlist.DefaultLANConfig()
@@ -117,8 +130,8 @@ func Start(c Config) (*Node, error) {
 	mc.BindAddr = ip.String()
 	mc.BindPort = port
 	mc.AdvertisePort = port
-	if !ip.IsUnspecified() {
-		mc.AdvertiseAddr = ip.String()
+	if !adv.IsUnspecified() {
+		mc.AdvertiseAddr = adv.String()
 	}
 	mc.Delegate = (*delegate)(n)
 	mc.Events = (*events)(n)

@@ -2,6 +2,8 @@ package cluster
 
 import (
 	"fmt"
+	"net"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -47,5 +49,51 @@ func TestFormsInAnyOrder(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestQuorumListenOnAllIPs: with quorumListenOnAllIPs=true a member's quorum
+// and election ports answer on every address of the host (here another
+// loopback address than its server.N line's) and the ensemble forms;
+// without it they answer only on that one.
+func TestQuorumListenOnAllIPs(t *testing.T) {
+	for _, all := range []bool{true, false} {
+		e := newEnsemble(t, 3, fmt.Sprintf("quorumListenOnAllIPs=%v\n", all))
+		e.start(1)
+		m := e.members[0]
+		for _, port := range []int{m.quorumPort, m.elec} {
+			waitDial(t, "127.0.0.1:"+strconv.Itoa(port))
+			other := "127.0.0.2:" + strconv.Itoa(port)
+			nc, err := net.DialTimeout("tcp", other, time.Second)
+			if nc != nil {
+				nc.Close()
+			}
+			if all != (err == nil) {
+				t.Fatalf("quorumListenOnAllIPs=%v: dialling %s: %v", all, other, err)
+			}
+		}
+		if all {
+			// The members still reach each other at their server.N addresses.
+			e.start(2)
+			e.start(3)
+			e.waitLeader(20 * time.Second)
+		}
+	}
+}
+
+// waitDial waits until addr accepts TCP connections.
+func waitDial(t *testing.T, addr string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		nc, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			nc.Close()
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s does not accept connections: %v", addr, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
