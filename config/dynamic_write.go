@@ -1,10 +1,8 @@
 package config
 
 import (
-	"bufio"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 )
@@ -67,37 +65,12 @@ func cutProperty(line string) (key, value string, ok bool) {
 	return strings.TrimSpace(t[:i]), strings.TrimSpace(t[i+1:]), true
 }
 
-// writeAtomic replaces path with data: no reader ever sees half a file, and
-// a crash leaves either the old or the new content.
+// writeAtomic replaces path with data (WriteFileAtomic).
 func writeAtomic(path string, data []byte) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
-	if err != nil {
+	if err := WriteFileAtomic(path, func(f *os.File) error {
+		_, err := f.Write(data)
 		return err
-	}
-	tmp := f.Name()
-	w := bufio.NewWriter(f)
-	_, err = w.Write(data)
-	if err == nil {
-		err = w.Flush()
-	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		if info, serr := os.Stat(path); serr == nil {
-			err = os.Chmod(tmp, info.Mode().Perm())
-		} else {
-			err = os.Chmod(tmp, 0o644)
-		}
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
+	}); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
@@ -62,32 +61,6 @@ func (o *outputOptions) print(cmd *cobra.Command, v any, text func(w io.Writer))
 	}
 	text(w)
 	return nil
-}
-
-// writeFileAtomic writes path through a temporary file in the same
-// directory, synced and renamed into place, so a failure never leaves a
-// partial file under the final name.
-func writeFileAtomic(path string, write func(f *os.File) error) (err error) {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = write(tmp); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // targetOptions are the flags naming the directories of a zkraft server to

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/zkraft/zkraft/config"
 	"github.com/zkraft/zkraft/fsm"
 	"github.com/zkraft/zkraft/fsm/zkfile"
 	"github.com/zkraft/zkraft/server"
@@ -97,7 +98,7 @@ func (o *exportOptions) run(cmd *cobra.Command) error {
 		out = filepath.Join(dir, fmt.Sprintf("snapshot.%x", img.LastZxid))
 	}
 	progress("writing %d znodes to %s", len(img.Nodes), out)
-	if err := writeFileAtomic(out, func(f *os.File) error { return zkfile.WriteSnapshot(f, img) }); err != nil {
+	if err := config.WriteFileAtomic(out, func(f *os.File) error { return zkfile.WriteSnapshot(f, img) }); err != nil {
 		return fmt.Errorf("writing %s: %w", out, err)
 	}
 	r := exportResult{Source: source, File: out, LastZxid: fmt.Sprintf("0x%x", img.LastZxid),

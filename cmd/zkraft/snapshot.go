@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/zkraft/zkraft/config"
 	"github.com/zkraft/zkraft/fsm"
 )
 
@@ -110,7 +111,7 @@ func (o *snapshotSaveOptions) run(cmd *cobra.Command, file string) error {
 		return fmt.Errorf("%s answered %s instead of a snapshot stream: %s", url, ct, strings.TrimSpace(string(body)))
 	}
 	res := snapshotSaveResult{File: file}
-	err = writeFileAtomic(file, func(f *os.File) error {
+	err = config.WriteFileAtomic(file, func(f *os.File) error {
 		n, err := io.Copy(f, resp.Body)
 		if err != nil {
 			return fmt.Errorf("receiving the snapshot: %w", err)
