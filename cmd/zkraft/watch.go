@@ -2,13 +2,10 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -69,37 +66,4 @@ is one JSON object a line.`,
 		})
 	}
 	return cmd
-}
-
-// reconnect resumes c's session after its connection broke, trying for as
-// long as the session could still be alive (its timeout) and saying so on
-// errOut.
-func reconnect(ctx context.Context, c *zkclient.Client, errOut io.Writer) (*zkclient.Client, error) {
-	fmt.Fprintf(errOut, "connection to %s lost (%v); reconnecting\n", c.Server(), c.Err())
-	deadline := time.Now().Add(c.Timeout())
-	// One attempt may not use up the session's time: a server that takes
-	// the connection but does not answer (still starting) is left for the
-	// next try.
-	attempt := max(c.Timeout()/3, 2*time.Second)
-	for {
-		until := time.Now().Add(attempt)
-		if until.After(deadline) {
-			until = deadline
-		}
-		dctx, cancel := context.WithDeadline(ctx, until)
-		n, err := c.Reconnect(dctx)
-		cancel()
-		if err == nil {
-			fmt.Fprintf(errOut, "reconnected to %s, session 0x%x\n", n.Server(), n.SessionID())
-			return n, nil
-		}
-		if errors.Is(err, protocol.ErrSessionExpired) || ctx.Err() != nil || time.Now().After(deadline) {
-			return nil, fmt.Errorf("session 0x%x lost: %w", c.SessionID(), err)
-		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(200 * time.Millisecond):
-		}
-	}
 }
