@@ -19,6 +19,9 @@
 #   REPORT_ONLY=1 with RESULTS: print the table of an earlier run, start nothing
 #   PROFILE    directory: each zkraft server writes a Go CPU profile of its
 #              whole run there (<server dir name>.pprof)
+#   TMPDIR     where the temp dir goes, the servers' data directories with
+#              it; TMPDIR=/dev/shm puts both systems on tmpfs, where fsync
+#              costs nothing (an experiment, not the comparison)
 # A quick run: RUNS=1 DURATION=3s WARMUP=1s test/bench/compare.sh
 #
 # Each (workload, clients, run) cell measures zkraft and ZooKeeper back to
