@@ -59,7 +59,7 @@ func (s *Server) Monitor() []KV {
 	kv("num_alive_connections", s.conns.count())
 	kv("avg_latency", JavaDouble(avg))
 	kv("outstanding_requests", s.outstanding())
-	kv("znode_count", ts.Nodes)
+	kv("znode_count", zkNodeCount(ts.Nodes))
 	kv("global_sessions", ts.Sessions)
 	kv("non_mtls_remote_conn_count", 0)
 	kv("last_client_response_size", -1)
@@ -185,7 +185,7 @@ func (s *Server) Stats() ServerStats {
 		MinLatency: mn, AvgLatency: avg, MaxLatency: mx,
 		Received: s.stats.packetsReceived.Load(), Sent: s.stats.packetsSent.Load(),
 		Connections: s.conns.count(), Outstanding: s.outstanding(),
-		Zxid: s.fsm.LastZxid(), Mode: s.mode(), NodeCount: s.fsm.Stats().Nodes,
+		Zxid: s.fsm.LastZxid(), Mode: s.mode(), NodeCount: zkNodeCount(s.fsm.Stats().Nodes),
 		Uptime: time.Since(s.started), AuthFailed: s.stats.authFailed.Load(),
 	}
 }
@@ -318,3 +318,11 @@ func (s *Server) ConfigLines() []string { return s.opts.ConfigLines }
 // MayAdminister reports whether identities ids hold ALL on the root: what
 // the AdminServer's snapshot and restore commands require.
 func (s *Server) MayAdminister(ids []protocol.Id) bool { return s.fsm.MayAdminister(ids) }
+
+// zkNodeCount is the znode count ZooKeeper reports for a tree of n znodes:
+// its DataTree keeps the root under both "" and "/" and counts both, so
+// srvr's Node count, mntr's zk_znode_count and the AdminServer's
+// znode_count say 5 on a fresh server holding 4 znodes. Tools compare these
+// numbers across servers, so zkraft reports the same (its own
+// zkraft_znodes metric is the true count).
+func zkNodeCount(n int) int { return n + 1 }

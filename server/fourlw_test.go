@@ -44,7 +44,7 @@ func TestFourLetterWords(t *testing.T) {
 	}
 	srvr := fourLetter(t, s, "srvr")
 	for _, want := range []string{"Zookeeper version: 3.9.4-zkraft, built on ", "\nLatency min/avg/max: ",
-		"\nMode: standalone\n", "\nZxid: 0x", "\nNode count: 4\n"} {
+		"\nMode: standalone\n", "\nZxid: 0x", "\nNode count: 5\n"} {
 		if !strings.Contains(srvr, want) {
 			t.Errorf("srvr lacks %q:\n%s", want, srvr)
 		}

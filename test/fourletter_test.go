@@ -159,3 +159,32 @@ func TestFourLetterWatchesAndDump(t *testing.T) {
 		}
 	}
 }
+
+// TestFourLetterNodeCount: srvr's Node count and mntr's zk_znode_count are
+// ZooKeeper's: every znode below the root, the root, and once more for the
+// root (ZooKeeper's DataTree holds it under "" and "/").
+func TestFourLetterNodeCount(t *testing.T) {
+	tg := startTarget(t)
+	c := connect(t, tg)
+	mustCreate(t, c, "/a", nil, 0)
+	mustCreate(t, c, "/a/b", nil, 0)
+	below, code := raw(t, tg).GetAllChildrenNumber("/")
+	if code != 0 {
+		t.Fatalf("getAllChildrenNumber /: %v", code)
+	}
+	want := fmt.Sprint(below + 2)
+	srvr, err := fourLetterWord(tg.Addr(), "srvr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := regexp.MustCompile(`(?m)^Node count: (\d+)$`).FindStringSubmatch(srvr); got == nil || got[1] != want {
+		t.Errorf("srvr Node count %v, want %s (%d znodes below /):\n%s", got, want, below, srvr)
+	}
+	mntr, err := fourLetterWord(tg.Addr(), "mntr")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := regexp.MustCompile(`(?m)^zk_znode_count\t(\d+)$`).FindStringSubmatch(mntr); got == nil || got[1] != want {
+		t.Errorf("mntr zk_znode_count %v, want %s", got, want)
+	}
+}
