@@ -79,13 +79,12 @@ func (s *Server) Monitor() []KV {
 	kv("outstanding_tls_handshake", 0)
 	kv("min_client_response_size", -1)
 	kv("non_mtls_local_conn_count", 0)
-	kv("proposal_count", 0)
+	kv("proposal_count", s.proposalCount())
 	kv("watch_bytes", 0)
 	kv("throttled_ops", 0)
 	kv("large_requests_rejected", s.stats.largeRejected.Load())
 	kv("connection_rejected", s.stats.connRejected.Load())
 	kv("bytes_received_count", s.stats.bytesReceived.Load())
-	kv("last_proposal_size", -1)
 	kv("zxid", fmt.Sprintf("0x%x", ts.LastZxid))
 	for _, l := range []struct {
 		name string
@@ -173,8 +172,11 @@ type ServerStats struct {
 	Zxid        int64
 	Mode        string
 	NodeCount   int
-	Uptime      time.Duration
-	AuthFailed  int64
+	// ProposalSizes are the last, smallest and largest proposal in bytes
+	// on an ensemble's leader (-1 each before the first); nil elsewhere.
+	ProposalSizes []int
+	Uptime        time.Duration
+	AuthFailed    int64
 }
 
 // Stats returns the srvr figures.
@@ -187,7 +189,27 @@ func (s *Server) Stats() ServerStats {
 		Connections: s.conns.count(), Outstanding: s.outstanding(),
 		Zxid: s.fsm.LastZxid(), Mode: s.mode(), NodeCount: zkNodeCount(s.fsm.Stats().Nodes),
 		Uptime: time.Since(s.started), AuthFailed: s.stats.authFailed.Load(),
+		ProposalSizes: s.proposalSizes(),
 	}
+}
+
+// proposalCount is mntr's zk_proposal_count: the transactions this member
+// proposed as an ensemble's leader (a standalone ZooKeeper proposes none).
+func (s *Server) proposalCount() int64 {
+	if s.ens == nil {
+		return 0
+	}
+	return s.stats.proposals.total()
+}
+
+// proposalSizes are the leader's proposal sizes (nil unless this member
+// leads an ensemble).
+func (s *Server) proposalSizes() []int {
+	if s.ens == nil || !s.node.isLeader() {
+		return nil
+	}
+	last, least, most := s.stats.proposals.sizes()
+	return []int{last, least, most}
 }
 
 // DirSizes are the bytes under DataDir and DataLogDir (dirs).

@@ -39,7 +39,7 @@ func (s *Server) RestoreTree(r io.Reader) (int64, error) {
 	entry := fsm.EncodeRestore(snap)
 	var f raft.ApplyFuture
 	if s.ens == nil || s.node.isLeader() {
-		f = s.node.raft.Apply(entry, 0)
+		f = s.propose(entry, 0)
 	} else {
 		f = forwardFuture{s.ens.fwd.Send(cluster.KindWrite, entry)}
 	}

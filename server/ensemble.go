@@ -302,6 +302,7 @@ func (s *Server) takeOver(gen uint64) {
 	}
 	s.sessions.renewAll(s.fsm.Sessions(), time.Now())
 	if s.ens.leaderGen.Load() == gen {
+		s.stats.proposals.resetSizes()
 		s.ens.readyGen.Store(gen)
 		s.log.Info("leading", "term", s.term(), "zxid", fmt.Sprintf("0x%x", s.fsm.LastZxid()),
 			"sessions", len(s.fsm.Sessions()), "took", time.Since(start).Round(time.Millisecond))
@@ -321,7 +322,7 @@ func (s *Server) prepareLeadership() error {
 		if _, err := rand.Read(secret); err != nil {
 			return fmt.Errorf("generating the cluster secret: %w", err)
 		}
-		if err := s.node.raft.Apply(fsm.EncodeInit(secret), s.opts.initTimeout()).Error(); err != nil {
+		if err := s.propose(fsm.EncodeInit(secret), s.opts.initTimeout()).Error(); err != nil {
 			return fmt.Errorf("proposing the cluster secret: %w", err)
 		}
 	}
@@ -330,7 +331,7 @@ func (s *Server) prepareLeadership() error {
 	// entry (it changes nothing but the zxid) starts the new epoch at once,
 	// as ZooKeeper's NEWLEADER does.
 	if uint64(s.fsm.LastZxid())>>32 < s.term() {
-		if err := s.node.raft.Apply(fsm.EncodeInit(nil), s.opts.initTimeout()).Error(); err != nil {
+		if err := s.propose(fsm.EncodeInit(nil), s.opts.initTimeout()).Error(); err != nil {
 			return fmt.Errorf("starting the epoch: %w", err)
 		}
 	}

@@ -26,7 +26,7 @@ var errRouteChanged = errors.New("server: the leader changed while writes were i
 // forwarded to the leader elsewhere. beginWrite has counted it already.
 func (s *Server) submit(c *conn, entry []byte) raft.ApplyFuture {
 	if s.ens == nil {
-		return s.node.raft.Apply(entry, 0)
+		return s.propose(entry, 0)
 	}
 	e := s.ens
 	earlier := c.outstanding() > 1
@@ -39,7 +39,7 @@ func (s *Server) submit(c *conn, entry []byte) raft.ApplyFuture {
 		if f, ok := s.interceptReconfig(entry); ok {
 			return f
 		}
-		return s.node.raft.Apply(entry, 0)
+		return s.propose(entry, 0)
 	}
 	var must uint64
 	if earlier {
@@ -169,7 +169,7 @@ func (h *forwardHandler) Propose(entry []byte) func() ([]byte, error) {
 	}
 	f, ok := s.interceptReconfig(entry)
 	if !ok {
-		f = s.node.raft.Apply(entry, 0)
+		f = s.propose(entry, 0)
 	}
 	return func() ([]byte, error) {
 		err := f.Error()

@@ -21,6 +21,20 @@ func (s *Server) mode() string {
 	return "follower"
 }
 
+// peerState is mntr's zk_peer_state: ZooKeeper's peer state and the phase
+// of its atomic broadcast, which for a serving member is broadcast.
+func (s *Server) peerState() string {
+	switch s.mode() {
+	case "leader":
+		return "leading - broadcast"
+	case "observer":
+		return "observing - broadcast"
+	case "follower":
+		return "following - broadcast"
+	}
+	return "looking - election" // read-only: no leader
+}
+
 // learnerCounts are mntr's counts on the leader: members other than itself
 // that are not failing heartbeats, and of those the voters and observers.
 func (s *Server) learnerCounts() (learners, syncedVoters, syncedObservers int) {
@@ -49,9 +63,15 @@ func (s *Server) writeEnsembleMntr(kv func(string, any)) {
 		return
 	}
 	kv("epoch", s.term())
+	kv("peer_state", s.peerState())
+	kv("quorum_size", len(s.voters()))
 	if !s.node.isLeader() {
 		return
 	}
+	last, least, most := s.stats.proposals.sizes()
+	kv("last_proposal_size", last)
+	kv("min_proposal_size", least)
+	kv("max_proposal_size", most)
 	learners, voters, observers := s.learnerCounts()
 	kv("learners", learners)
 	kv("followers", learners)

@@ -186,6 +186,9 @@ func (s *Server) writeServerStats(b *bytes.Buffer, clients bool) {
 	fmt.Fprintf(b, "Zxid: 0x%x\n", st.Zxid)
 	fmt.Fprintf(b, "Mode: %s\n", st.Mode)
 	fmt.Fprintf(b, "Node count: %d\n", st.NodeCount)
+	if p := st.ProposalSizes; p != nil {
+		fmt.Fprintf(b, "Proposal sizes last/min/max: %d/%d/%d\n", p[0], p[1], p[2])
+	}
 }
 
 func (s *Server) outstanding() int {

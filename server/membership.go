@@ -133,7 +133,7 @@ func (s *Server) initialConfig() error {
 // proposeConfig commits a /zookeeper/config the server itself sets (no
 // client reconfig to answer).
 func (s *Server) proposeConfig(lines string) error {
-	return s.node.raft.Apply(fsm.EncodeConfig(&fsm.ConfigChange{Time: time.Now().UnixMilli(), Members: lines}),
+	return s.propose(fsm.EncodeConfig(&fsm.ConfigChange{Time: time.Now().UnixMilli(), Members: lines}),
 		s.opts.initTimeout()).Error()
 }
 

@@ -35,7 +35,7 @@ func (s *Server) reapLoop() {
 				continue
 			}
 			s.log.Debug("reaping containers and TTL nodes", "count", len(paths))
-			if err := s.node.raft.Apply(fsm.EncodeReap(ms, paths), 0).Error(); err != nil {
+			if err := s.propose(fsm.EncodeReap(ms, paths), 0).Error(); err != nil {
 				s.log.Warn("proposing reap failed", "err", err)
 			}
 		}

@@ -82,7 +82,7 @@ func (f *asyncFuture) Response() interface{} { <-f.done; return f.final.Response
 func (s *Server) reconfigure(h fsm.Header, req *protocol.ReconfigRequest) raft.ApplyFuture {
 	answer := func(code protocol.ErrCode, why string) raft.ApplyFuture {
 		s.log.Info("reconfig refused", "session", fmt.Sprintf("0x%x", h.SessionID), "err", code, "why", why)
-		return s.node.raft.Apply(fsm.EncodeConfig(&fsm.ConfigChange{
+		return s.propose(fsm.EncodeConfig(&fsm.ConfigChange{
 			SessionID: h.SessionID, Cxid: h.Cxid, Time: time.Now().UnixMilli(), Err: code,
 		}), 0)
 	}
@@ -124,7 +124,7 @@ func (s *Server) applyMembers(cur, next []Member, session int64, cxid int32, ref
 	if err != nil {
 		return failedFuture{err}
 	}
-	f := s.node.raft.Apply(fsm.EncodeConfig(&fsm.ConfigChange{
+	f := s.propose(fsm.EncodeConfig(&fsm.ConfigChange{
 		SessionID: session, Cxid: cxid, Time: time.Now().UnixMilli(), Members: lines,
 	}), 0)
 	if f.Error() != nil {

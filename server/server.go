@@ -174,7 +174,7 @@ func (s *Server) becomeLeader() error {
 		if _, err := rand.Read(secret); err != nil {
 			return fmt.Errorf("server: generating the cluster secret: %w", err)
 		}
-		if err := s.node.raft.Apply(fsm.EncodeInit(secret), 10*time.Second).Error(); err != nil {
+		if err := s.propose(fsm.EncodeInit(secret), 10*time.Second).Error(); err != nil {
 			return fmt.Errorf("server: proposing the cluster secret: %w", err)
 		}
 	}
@@ -322,4 +322,12 @@ func (cs *connSet) closeAll() {
 	for _, c := range conns {
 		<-c.done
 	}
+}
+
+// propose hands a log entry to raft (this server leads) and counts it for
+// the proposal figures of srvr and mntr. Every entry zkraft proposes goes
+// through here.
+func (s *Server) propose(entry []byte, timeout time.Duration) raft.ApplyFuture {
+	s.stats.proposals.add(len(entry))
+	return s.node.raft.Apply(entry, timeout)
 }

@@ -170,7 +170,7 @@ func (s *Server) expiryLoop() {
 				continue
 			}
 			s.log.Info("expiring sessions", "count", len(ids), "first", fmt.Sprintf("0x%x", ids[0]))
-			if err := s.node.raft.Apply(fsm.EncodeExpire(now.UnixMilli(), ids), 0).Error(); err != nil {
+			if err := s.propose(fsm.EncodeExpire(now.UnixMilli(), ids), 0).Error(); err != nil {
 				s.log.Warn("proposing session expiry failed", "err", err)
 			}
 		}

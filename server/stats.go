@@ -67,6 +67,52 @@ type serverStats struct {
 	notices   atomic.Int64 // commit notices this follower's raft accepted (commitnotice.go)
 	snapshots snapshotStats
 	logWrites opHistogram // raft log appends, each ending in an fsync
+
+	proposals proposalStats
+}
+
+// proposalStats are what ZooKeeper's leader reports of the transactions
+// it proposed: how many (mntr zk_proposal_count) and the size in bytes of
+// the last, smallest and largest since it took over (srvr "Proposal sizes",
+// mntr zk_*_proposal_size; -1 before the first).
+type proposalStats struct {
+	mu                sync.Mutex
+	count             int64
+	sized             bool
+	last, least, most int
+}
+
+func (p *proposalStats) add(size int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.count++
+	if !p.sized {
+		p.least, p.most, p.sized = size, size, true
+	}
+	p.last, p.least, p.most = size, min(p.least, size), max(p.most, size)
+}
+
+// sizes returns last, min and max (-1 each before the first proposal).
+func (p *proposalStats) sizes() (last, least, most int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.sized {
+		return -1, -1, -1
+	}
+	return p.last, p.least, p.most
+}
+
+func (p *proposalStats) total() int64 {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.count
+}
+
+// resetSizes starts the sizes over, as a new ZooKeeper leader's do.
+func (p *proposalStats) resetSizes() {
+	p.mu.Lock()
+	p.sized = false
+	p.mu.Unlock()
 }
 
 func (s *serverStats) observe(op protocol.OpCode, start time.Time, write bool) {

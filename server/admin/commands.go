@@ -170,8 +170,12 @@ func serverStats(zk *server.Server) object {
 		{"num_alive_client_connections", st.Connections}, {"uptime", st.Uptime.Milliseconds()},
 		{"auth_failed_count", st.AuthFailed}, {"non_mtlsremote_conn_count", 0}, {"non_mtlslocal_conn_count", 0},
 	}
-	return object{{"version", st.Version}, {"read_only", false}, {"server_stats", inner},
+	out := object{{"version", st.Version}, {"read_only", false}, {"server_stats", inner},
 		{"client_response", noSizes}, {"node_count", st.NodeCount}}
+	if p := st.ProposalSizes; p != nil {
+		out = append(out, field{"proposal_stats", object{{"last_buffer_size", p[0]}, {"min_buffer_size", p[1]}, {"max_buffer_size", p[2]}}})
+	}
+	return out
 }
 
 // lastSnapshot names the newest raft snapshot: zxid is its raft index in

@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -75,9 +76,24 @@ func TestWritesThroughEveryMember(t *testing.T) {
 	if field(out, "zk_server_state") != "leader" || field(out, "zk_synced_followers") != "2" || field(out, "zk_epoch") == "" {
 		t.Fatalf("leader mntr:\n%s", out)
 	}
+	// ZooKeeper's leader keys: peer state, quorum size, what it proposed.
+	sizes := []string{field(out, "zk_last_proposal_size"), field(out, "zk_min_proposal_size"), field(out, "zk_max_proposal_size")}
+	if field(out, "zk_peer_state") != "leading - broadcast" || field(out, "zk_quorum_size") != "3" ||
+		atoi(field(out, "zk_proposal_count")) < 60 || atoi(sizes[1]) <= 0 || atoi(sizes[1]) > atoi(sizes[0]) || atoi(sizes[0]) > atoi(sizes[2]) {
+		t.Fatalf("leader mntr proposal keys: peer_state %q quorum_size %q proposal_count %q sizes last/min/max %v:\n%s",
+			field(out, "zk_peer_state"), field(out, "zk_quorum_size"), field(out, "zk_proposal_count"), sizes, out)
+	}
+	if got, want := field(fourLetter(e.members[leader-1].clientAddr(), "srvr"), "Proposal sizes last/min/max"), strings.Join(sizes, "/"); got != want {
+		t.Fatalf("leader srvr Proposal sizes %q, mntr says %s", got, want)
+	}
 	f := followers(leader)[0]
-	if st := field(fourLetter(e.members[f-1].clientAddr(), "mntr"), "zk_server_state"); st != "follower" {
-		t.Fatalf("follower %d mntr zk_server_state = %q", f, st)
+	fout := fourLetter(e.members[f-1].clientAddr(), "mntr")
+	if field(fout, "zk_server_state") != "follower" || field(fout, "zk_peer_state") != "following - broadcast" ||
+		field(fout, "zk_quorum_size") != "3" || field(fout, "zk_max_proposal_size") != "" {
+		t.Fatalf("follower %d mntr:\n%s", f, fout)
+	}
+	if srvr := fourLetter(e.members[f-1].clientAddr(), "srvr"); strings.Contains(srvr, "Proposal sizes") {
+		t.Fatalf("follower %d srvr shows proposal sizes:\n%s", f, srvr)
 	}
 }
 
@@ -132,4 +148,10 @@ func TestEphemeralThroughFollower(t *testing.T) {
 			time.Sleep(20 * time.Millisecond)
 		}
 	}
+}
+
+// atoi is s as a number, 0 when it is not one.
+func atoi(s string) int {
+	n, _ := strconv.Atoi(s)
+	return n
 }
