@@ -242,9 +242,31 @@ func (s *Server) writeCons(b *bytes.Buffer) {
 	}
 }
 
-// writeDump lists sessions grouped by expiry time, the ephemerals of each
-// session, and the connections, in ZooKeeper's dump layout.
+// writeDump lists the sessions, the ephemerals of each session, and the
+// connections, in ZooKeeper's dump layout.
 func (s *Server) writeDump(b *bytes.Buffer) {
+	b.WriteString("SessionTracker dump:\n")
+	if s.ens != nil && !s.node.isLeader() {
+		s.writeGlobalSessions(b)
+	} else {
+		s.writeSessionSets(b)
+	}
+	s.writeEphemeralsAndConns(b)
+}
+
+// writeGlobalSessions is a follower's or observer's session list, as
+// ZooKeeper's learners print it: every session of the ensemble and its
+// timeout (only the leader tracks expiry).
+func (s *Server) writeGlobalSessions(b *bytes.Buffer) {
+	ss := s.fsm.Sessions()
+	fmt.Fprintf(b, "Global Sessions(%d):\n", len(ss))
+	for _, se := range ss {
+		fmt.Fprintf(b, "0x%x\t%dms\n", se.ID, se.Timeout)
+	}
+}
+
+// writeSessionSets groups the sessions this server tracks by expiry time.
+func (s *Server) writeSessionSets(b *bytes.Buffer) {
 	type bucket struct {
 		at  time.Time
 		ids []int64
@@ -270,7 +292,6 @@ func (s *Server) writeDump(b *bytes.Buffer) {
 		keys = append(keys, k)
 	}
 	sort.Slice(keys, func(i, j int) bool { return keys[i] < keys[j] })
-	b.WriteString("SessionTracker dump:\n")
 	fmt.Fprintf(b, "Session Sets (%d)/(%d):\n", len(groups), total)
 	for _, k := range keys {
 		g := groups[k]
@@ -280,6 +301,11 @@ func (s *Server) writeDump(b *bytes.Buffer) {
 			fmt.Fprintf(b, "\t0x%x\n", id)
 		}
 	}
+}
+
+// writeEphemeralsAndConns is the rest of dump: the sessions holding
+// ephemerals with their paths, then the connections.
+func (s *Server) writeEphemeralsAndConns(b *bytes.Buffer) {
 	b.WriteString("ephemeral nodes dump:\n")
 	var withEph []int64
 	for _, ss := range s.fsm.Sessions() {

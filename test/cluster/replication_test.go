@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -94,6 +95,18 @@ func TestWritesThroughEveryMember(t *testing.T) {
 	}
 	if srvr := fourLetter(e.members[f-1].clientAddr(), "srvr"); strings.Contains(srvr, "Proposal sizes") {
 		t.Fatalf("follower %d srvr shows proposal sizes:\n%s", f, srvr)
+	}
+	// A follower's dump lists every session of the ensemble with its
+	// timeout, as ZooKeeper's learners do; the leader groups by expiry.
+	dump := fourLetter(e.members[f-1].clientAddr(), "dump")
+	for id, c := range conns {
+		line := regexp.MustCompile(fmt.Sprintf("(?m)^0x%x\t\\d+ms$", c.SessionID()))
+		if !strings.HasPrefix(dump, "SessionTracker dump:\nGlobal Sessions(") || !line.MatchString(dump) {
+			t.Fatalf("follower %d dump lacks the session of member %d (0x%x):\n%s", f, id, c.SessionID(), dump)
+		}
+	}
+	if dump := fourLetter(e.members[leader-1].clientAddr(), "dump"); !strings.HasPrefix(dump, "SessionTracker dump:\nSession Sets (") {
+		t.Fatalf("leader dump:\n%s", dump)
 	}
 }
 
