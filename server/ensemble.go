@@ -125,10 +125,11 @@ type ensemble struct {
 	mu      sync.Mutex
 	failing map[raft.ServerID]bool // peers failing heartbeats (leader only)
 
-	reconfigMu sync.Mutex  // held by the leader while it changes membership
-	removed    atomic.Bool // this server left raft's configuration
-	joining    atomic.Bool // raft has no configuration yet: gossip says "joining"
-	configs    chan []byte // newest applied /zookeeper/config, for the dynamic config file
+	reconfigMu sync.Mutex    // held by the leader while it changes membership
+	removed    atomic.Bool   // this server left raft's configuration
+	joining    atomic.Bool   // raft has no configuration yet: gossip says "joining"
+	configs    chan []byte   // newest applied /zookeeper/config, for the dynamic config file
+	push       *commitPusher // the leader's commit pushes (commitpush.go)
 }
 
 // listenAddr is where this server listens for one of its server.N
@@ -155,7 +156,7 @@ func (s *Server) openEnsemble() (*ensemble, raft.Transport, error) {
 		return nil, nil, err
 	}
 	e := &ensemble{self: self, mux: mux, failing: make(map[raft.ServerID]bool), commits: newCommitNotifier(),
-		configs: make(chan []byte, 1)}
+		push: newCommitPusher(), configs: make(chan []byte, 1)}
 	e.readyGen.Store(^uint64(0)) // not ready before a takeOver
 	e.adminAddr.Store("")
 	trans := mux.NewTransport(s.opts.syncTimeout(), newHclog(s.log, "raft-net"))
@@ -169,6 +170,7 @@ func (s *Server) startEnsemble() {
 	e.fwd = cluster.NewForwarder(s.leaderQuorumAddr, s.opts.TickTime, 4*hb, s.log)
 	e.fwd.OnWriteDone(e.commits.learned)
 	go cluster.Serve(e.mux.Listener(cluster.ProtoForward), (*forwardHandler)(s), s.log)
+	go serveCommitPushes(e.mux.Listener(cluster.ProtoCommit), e.commits)
 
 	obs := make(chan raft.Observation, 256)
 	observer := raft.NewObserver(obs, false, func(o *raft.Observation) bool {
@@ -180,7 +182,8 @@ func (s *Server) startEnsemble() {
 	})
 	s.node.raft.RegisterObserver(observer)
 	s.startGossip() // before leadershipLoop, which refreshes it
-	s.wg.Add(4)
+	s.wg.Add(5)
+	go s.commitPushLoop()
 	go s.leadershipLoop(obs, observer)
 	go s.touchReportLoop()
 	go s.commitNoticeLoop()

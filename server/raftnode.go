@@ -225,15 +225,20 @@ func (n *raftNode) closeStores() error {
 // apply (and no watch event of it) can slip between the state a reply shows
 // and its place in the connection's outbound queue.
 type lockedFSM struct {
-	mu   *sync.RWMutex
-	f    *fsm.FSM
-	snap *snapshotStats // times and sizes snapshots for the metrics endpoint
+	mu      *sync.RWMutex
+	f       *fsm.FSM
+	snap    *snapshotStats           // times and sizes snapshots for the metrics endpoint
+	applied func(index, term uint64) // told of every applied entry (nil: nobody)
 }
 
 func (l *lockedFSM) Apply(e *raft.Log) interface{} {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.f.Apply(e)
+	res := l.f.Apply(e)
+	l.mu.Unlock()
+	if l.applied != nil {
+		l.applied(e.Index, e.Term)
+	}
+	return res
 }
 
 func (l *lockedFSM) Snapshot() (raft.FSMSnapshot, error) {
@@ -265,8 +270,8 @@ func (l *lockedBatchFSM) ApplyBatch(es []*raft.Log) []interface{} {
 }
 
 // wrapFSM returns the raft.FSM raft drives, keeping batching when f has it.
-func wrapFSM(mu *sync.RWMutex, f *fsm.FSM, snap *snapshotStats) raft.FSM {
-	l := lockedFSM{mu: mu, f: f, snap: snap}
+func wrapFSM(mu *sync.RWMutex, f *fsm.FSM, snap *snapshotStats, applied func(index, term uint64)) raft.FSM {
+	l := lockedFSM{mu: mu, f: f, snap: snap, applied: applied}
 	if b, ok := any(f).(raft.BatchingFSM); ok {
 		return &lockedBatchFSM{lockedFSM: l, b: b}
 	}

@@ -112,10 +112,11 @@ func (s *Server) Start() error {
 		_, trans = raft.NewInmemTransport(standaloneAddr(s.opts.ServerID))
 	}
 	var stored func(uint64)
+	var applied func(index, term uint64)
 	if s.ens != nil {
-		stored = s.ens.commits.logsStored
+		stored, applied = s.ens.commits.logsStored, s.ens.push.applied
 	}
-	node, err := openRaft(&s.opts, wrapFSM(&s.stateMu, s.fsm, &s.stats.snapshots), trans, s.log, &s.stats.logWrites, stored, s.mayBootstrap)
+	node, err := openRaft(&s.opts, wrapFSM(&s.stateMu, s.fsm, &s.stats.snapshots, applied), trans, s.log, &s.stats.logWrites, stored, s.mayBootstrap)
 	if err != nil {
 		if s.ens != nil {
 			s.ens.close()

@@ -19,6 +19,7 @@ import (
 const (
 	ProtoRaft    byte = 0x01
 	ProtoForward byte = 0x02
+	ProtoCommit  byte = 0x03 // the leader's commit pushes (zkraft's server/commitpush.go)
 )
 
 // firstByteTimeout is how long an accepted connection may take to name its
