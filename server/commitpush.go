@@ -20,11 +20,11 @@ import (
 //
 // hashicorp/raft gives a follower the commit index only inside the next
 // AppendEntries: the next batch of entries, or, when the leader has nothing
-// new, the heartbeat it sends every CommitTimeout (5-10 ms). A member applies
-// an entry only once it knows it committed, so a change made through one
-// member reached the watchers and readers on the others up to 10 ms after
-// the leader had it, where ZooKeeper's leader sends COMMIT to every follower
-// at once. A follower already learns the commits of the writes it forwarded
+// new, the heartbeat it sends every CommitTimeout (then 5-10 ms, now 50-100
+// ms). A member applies an entry only once it knows it committed, so a
+// change made through one member reached the watchers and readers on the
+// others up to 10 ms after the leader had it, where ZooKeeper's leader sends
+// COMMIT to every follower at once. A follower already learns the commits of the writes it forwarded
 // from the leader's answers (commitnotice.go). The leader now sends every
 // other member the same notice, the index and term of its last applied entry,
 // over the quorum port (cluster.ProtoCommit), whenever it has applied its

@@ -52,7 +52,10 @@ func (o *Options) self() (Member, bool) {
 //	  quorum for that long steps down; with half of it, leaders of a
 //	  CPU-starved 2-core machine stepped down every few seconds, each time
 //	  dropping the connections with writes in flight)
-//	CommitTimeout = 5ms
+//	CommitTimeout = 50ms (how long an idle leader waits before it sends a
+//	  follower an AppendEntries with just the commit index; the commit
+//	  notices and pushes tell followers sooner, so this is the fallback, and
+//	  at 5ms the idle ensemble spent a fifth of a core on it)
 //	raft RPC I/O timeout = syncLimit*tickTime (ZooKeeper's read timeout
 //	  between follower and leader)
 //	initLimit*tickTime bounds how long a new leader waits for its log to
@@ -68,7 +71,7 @@ func clusterTimeouts(o *Options, c *raft.Config) {
 	c.HeartbeatTimeout = hb
 	c.ElectionTimeout = hb
 	c.LeaderLeaseTimeout = hb
-	c.CommitTimeout = 5 * time.Millisecond
+	c.CommitTimeout = 50 * time.Millisecond
 	if o.commitTimeout > 0 {
 		c.CommitTimeout = o.commitTimeout
 	}
@@ -175,7 +178,7 @@ func (s *Server) startEnsemble() {
 	obs := make(chan raft.Observation, 256)
 	observer := raft.NewObserver(obs, false, func(o *raft.Observation) bool {
 		switch o.Data.(type) {
-		case raft.FailedHeartbeatObservation, raft.ResumedHeartbeatObservation:
+		case raft.FailedHeartbeatObservation, raft.ResumedHeartbeatObservation, raft.LeaderObservation:
 			return true
 		}
 		return false
@@ -233,16 +236,36 @@ func (s *Server) serving() bool {
 	return ok && s.fsm.HasSecret() && !s.ens.removed.Load()
 }
 
-// leadershipLoop notices leader changes (polling raft, which is cheap) and
-// tracks followers' heartbeat failures for mntr.
+// leadershipLoop notices leader changes (raft's leader observations, and
+// a poll of raft every 200ms in case one was dropped) and tracks
+// followers' heartbeat failures for mntr.
 func (s *Server) leadershipLoop(obs chan raft.Observation, observer *raft.Observer) {
 	defer s.wg.Done()
 	defer s.node.raft.DeregisterObserver(observer)
 	e := s.ens
-	t := time.NewTicker(10 * time.Millisecond)
+	t := time.NewTicker(200 * time.Millisecond)
 	defer t.Stop()
 	var last raft.ServerID
 	selfID := raft.ServerID(strconv.Itoa(e.self.ID))
+	check := func() {
+		_, id := s.node.raft.LeaderWithID()
+		if id == last {
+			return
+		}
+		last = id
+		gen := e.leaderGen.Add(1)
+		e.mu.Lock()
+		clear(e.failing)
+		e.mu.Unlock()
+		s.log.Info("leader changed", "leader", string(id), "self", id == selfID, "term", s.term())
+		s.refreshGossip()
+		if id == selfID {
+			// Not in s.wg: a barrier without quorum would hold Close
+			// up; after shutdown raft fails it at once.
+			go s.takeOver(gen)
+		}
+	}
+	check()
 	for {
 		select {
 		case <-s.quit:
@@ -256,23 +279,11 @@ func (s *Server) leadershipLoop(obs chan raft.Observation, observer *raft.Observ
 				delete(e.failing, v.PeerID)
 			}
 			e.mu.Unlock()
+			if _, ok := o.Data.(raft.LeaderObservation); ok {
+				check()
+			}
 		case <-t.C:
-			_, id := s.node.raft.LeaderWithID()
-			if id == last {
-				continue
-			}
-			last = id
-			gen := e.leaderGen.Add(1)
-			e.mu.Lock()
-			clear(e.failing)
-			e.mu.Unlock()
-			s.log.Info("leader changed", "leader", string(id), "self", id == selfID, "term", s.term())
-			s.refreshGossip()
-			if id == selfID {
-				// Not in s.wg: a barrier without quorum would hold Close
-				// up; after shutdown raft fails it at once.
-				go s.takeOver(gen)
-			}
+			check()
 		}
 	}
 }

@@ -73,7 +73,7 @@ func TestClusterTimeouts(t *testing.T) {
 	c := raft.DefaultConfig()
 	clusterTimeouts(&o, c)
 	if c.HeartbeatTimeout != time.Second || c.ElectionTimeout != time.Second ||
-		c.LeaderLeaseTimeout != time.Second || c.CommitTimeout != 5*time.Millisecond {
+		c.LeaderLeaseTimeout != time.Second || c.CommitTimeout != 50*time.Millisecond {
 		t.Fatalf("tickTime 2s: %v %v %v %v", c.HeartbeatTimeout, c.ElectionTimeout, c.LeaderLeaseTimeout, c.CommitTimeout)
 	}
 	c.LocalID = "1"
