@@ -28,9 +28,12 @@ test:
 	$(MAKE) --no-print-directory test-compat || rc=1; \
 	exit $$rc
 
+# -count=1: never a cached result. test/cluster and test/deploy build the
+# zkraft binary themselves, so Go's test cache, which sees only their own
+# sources, would report an old pass after a change to the server.
 test-go:
 	$(GO) vet ./...
-	$(GO) test $(RACE) -timeout 20m ./...
+	$(GO) test $(RACE) -count=1 -timeout 20m ./...
 
 # Real clients from Debian packages (zkCli, kazoo, the C client, Curator,
 # ...) against zkraft, one fresh server per suite; see test/compat/README.md.
