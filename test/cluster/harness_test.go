@@ -137,10 +137,11 @@ func (e *ensemble) start(id int) {
 	done := make(chan struct{})
 	go func() { cmd.Wait(); logf.Close(); close(done) }()
 	m.cmd, m.done = cmd, done
-	pid := cmd.Process.Pid
 	e.t.Cleanup(func() {
-		// By PID, only this process; harmless if it already ended.
-		syscall.Kill(pid, syscall.SIGKILL)
+		// Through the os.Process (a pidfd): once the process ended and was
+		// reaped, its PID may belong to another process, which a kill by
+		// number would hit.
+		cmd.Process.Kill()
 		<-done
 	})
 }

@@ -164,8 +164,20 @@ func (e *ensemble) waitModeIn(id int, timeout time.Duration, modes ...string) {
 // every member in check (after a sync).
 func (e *ensemble) writeThrough(id int, path string, check ...int) {
 	e.t.Helper()
-	if _, err := e.connect(id).Create(path, []byte(path), 0, zk.WorldACL(zk.PermAll)); err != nil {
-		e.t.Fatalf("create %s through %d: %v", path, id, err)
+	// A leader change (after a removal's election, leadership still moves
+	// to the highest sid) cuts the connections of writes in flight; the
+	// client retries, as ZooKeeper's clients do after a connection loss.
+	c := e.connect(id)
+	deadline := time.Now().Add(15 * time.Second)
+	for retried := false; ; retried = true {
+		_, err := c.Create(path, []byte(path), 0, zk.WorldACL(zk.PermAll))
+		if err == nil || retried && errors.Is(err, zk.ErrNodeExists) {
+			break
+		}
+		if !errors.Is(err, zk.ErrConnectionClosed) || time.Now().After(deadline) {
+			e.t.Fatalf("create %s through %d: %v", path, id, err)
+		}
+		e.t.Logf("create %s through %d: %v; retrying", path, id, err)
 	}
 	for _, r := range check {
 		c := e.connect(r)
