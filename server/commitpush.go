@@ -39,13 +39,14 @@ import (
 type commitPusher struct {
 	index, term atomic.Uint64 // newest entry applied here
 	wake        chan struct{}
+	log         *slog.Logger
 
 	mu    sync.Mutex
 	peers map[raft.ServerAddress]*pushPeer
 }
 
-func newCommitPusher() *commitPusher {
-	return &commitPusher{wake: make(chan struct{}, 1), peers: map[raft.ServerAddress]*pushPeer{}}
+func newCommitPusher(logger *slog.Logger) *commitPusher {
+	return &commitPusher{wake: make(chan struct{}, 1), log: logger, peers: map[raft.ServerAddress]*pushPeer{}}
 }
 
 // applied records an entry the FSM applied. Called on raft's FSM goroutine
@@ -119,14 +120,14 @@ func (pp *pushPeer) run() {
 }
 
 // setPeers makes the pusher send to exactly these addresses.
-func (p *commitPusher) setPeers(addrs []raft.ServerAddress, logger *slog.Logger) {
+func (p *commitPusher) setPeers(addrs []raft.ServerAddress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	keep := map[raft.ServerAddress]bool{}
 	for _, a := range addrs {
 		keep[a] = true
 		if p.peers[a] == nil {
-			pp := &pushPeer{addr: string(a), log: logger, wake: make(chan struct{}, 1), quit: make(chan struct{})}
+			pp := &pushPeer{addr: string(a), log: p.log, wake: make(chan struct{}, 1), quit: make(chan struct{})}
 			p.peers[a] = pp
 			go pp.run()
 		}
@@ -145,7 +146,7 @@ func (p *commitPusher) setPeers(addrs []raft.ServerAddress, logger *slog.Logger)
 func (s *Server) commitPushLoop() {
 	defer s.wg.Done()
 	p := s.ens.push
-	defer p.setPeers(nil, s.log)
+	defer p.setPeers(nil)
 	self := raft.ServerID(strconv.Itoa(s.ens.self.ID))
 	refresh := time.NewTicker(time.Second)
 	defer refresh.Stop()
@@ -194,7 +195,7 @@ func (s *Server) refreshPushPeers(p *commitPusher, self raft.ServerID) {
 			}
 		}
 	}
-	p.setPeers(peers, s.log)
+	p.setPeers(peers)
 }
 
 // serveCommitPushes hands the notices leaders push to this member to its

@@ -159,7 +159,7 @@ func (s *Server) openEnsemble() (*ensemble, raft.Transport, error) {
 		return nil, nil, err
 	}
 	e := &ensemble{self: self, mux: mux, failing: make(map[raft.ServerID]bool), commits: newCommitNotifier(),
-		push: newCommitPusher(), configs: make(chan []byte, 1)}
+		push: newCommitPusher(s.log), configs: make(chan []byte, 1)}
 	e.readyGen.Store(^uint64(0)) // not ready before a takeOver
 	e.adminAddr.Store("")
 	trans := mux.NewTransport(s.opts.syncTimeout(), newHclog(s.log, "raft-net"))
@@ -359,7 +359,4 @@ func (s *Server) prepareLeadership() error {
 }
 
 // term is raft's current term: ZooKeeper's epoch.
-func (s *Server) term() uint64 {
-	t, _ := strconv.ParseUint(s.node.raft.Stats()["term"], 10, 64)
-	return t
-}
+func (s *Server) term() uint64 { return s.node.raft.CurrentTerm() }

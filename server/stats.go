@@ -74,45 +74,44 @@ type serverStats struct {
 // proposalStats are what ZooKeeper's leader reports of the transactions
 // it proposed: how many (mntr zk_proposal_count) and the size in bytes of
 // the last, smallest and largest since it took over (srvr "Proposal sizes",
-// mntr zk_*_proposal_size; -1 before the first).
+// mntr zk_*_proposal_size; -1 before the first). Every write passes here,
+// so it takes no lock; the sizes are kept plus one, so that the zero value
+// means "none yet".
 type proposalStats struct {
-	mu                sync.Mutex
-	count             int64
-	sized             bool
-	last, least, most int
+	count             atomic.Int64
+	last, least, most atomic.Int64 // size+1
 }
 
 func (p *proposalStats) add(size int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	p.count++
-	if !p.sized {
-		p.least, p.most, p.sized = size, size, true
+	p.count.Add(1)
+	v := int64(size) + 1
+	p.last.Store(v)
+	for {
+		cur := p.least.Load()
+		if cur != 0 && cur <= v || p.least.CompareAndSwap(cur, v) {
+			break
+		}
 	}
-	p.last, p.least, p.most = size, min(p.least, size), max(p.most, size)
+	for {
+		cur := p.most.Load()
+		if cur >= v || p.most.CompareAndSwap(cur, v) {
+			break
+		}
+	}
 }
 
 // sizes returns last, min and max (-1 each before the first proposal).
 func (p *proposalStats) sizes() (last, least, most int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if !p.sized {
-		return -1, -1, -1
-	}
-	return p.last, p.least, p.most
+	return int(p.last.Load()) - 1, int(p.least.Load()) - 1, int(p.most.Load()) - 1
 }
 
-func (p *proposalStats) total() int64 {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.count
-}
+func (p *proposalStats) total() int64 { return p.count.Load() }
 
 // resetSizes starts the sizes over, as a new ZooKeeper leader's do.
 func (p *proposalStats) resetSizes() {
-	p.mu.Lock()
-	p.sized = false
-	p.mu.Unlock()
+	p.last.Store(0)
+	p.least.Store(0)
+	p.most.Store(0)
 }
 
 func (s *serverStats) observe(op protocol.OpCode, start time.Time, write bool) {
