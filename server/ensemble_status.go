@@ -29,10 +29,8 @@ func (s *Server) peerState() string {
 		return "leading - broadcast"
 	case "observer":
 		return "observing - broadcast"
-	case "follower":
-		return "following - broadcast"
 	}
-	return "looking - election" // read-only: no leader
+	return "following - broadcast"
 }
 
 // learnerCounts are mntr's counts on the leader: members other than itself
@@ -57,21 +55,27 @@ func (s *Server) learnerCounts() (learners, syncedVoters, syncedObservers int) {
 }
 
 // writeEnsembleMntr adds the ensemble keys to mntr: the epoch everywhere,
-// and on the leader the learner counts ZooKeeper's leader reports.
+// ZooKeeper's peer state and quorum size while the member serves (its
+// read-only server shows neither), and on the leader its proposal sizes and
+// learner counts.
 func (s *Server) writeEnsembleMntr(kv func(string, any)) {
 	if s.ens == nil {
 		return
 	}
 	kv("epoch", s.term())
-	kv("peer_state", s.peerState())
-	kv("quorum_size", len(s.voters()))
-	if !s.node.isLeader() {
+	if s.readOnly() {
+		// ZooKeeper's read-only server is no quorum peer: no peer state.
 		return
 	}
-	last, least, most := s.stats.proposals.sizes()
-	kv("last_proposal_size", last)
-	kv("min_proposal_size", least)
-	kv("max_proposal_size", most)
+	kv("peer_state", s.peerState())
+	kv("quorum_size", len(s.voters()))
+	p := s.proposalSizes()
+	if p == nil {
+		return
+	}
+	kv("last_proposal_size", p[0])
+	kv("min_proposal_size", p[1])
+	kv("max_proposal_size", p[2])
 	learners, voters, observers := s.learnerCounts()
 	kv("learners", learners)
 	kv("followers", learners)

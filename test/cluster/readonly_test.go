@@ -114,7 +114,7 @@ func TestReadOnlyMode(t *testing.T) {
 	e := newEnsemble(t, 3, "readonlymode.enabled=true\n")
 	t.Cleanup(e.dumpLogs)
 	for _, m := range e.members {
-		if err := appendLine(m.dir, "4lw.commands.whitelist=srvr\n"); err != nil {
+		if err := appendLine(m.dir, "4lw.commands.whitelist=srvr,mntr\n"); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,6 +138,11 @@ func TestReadOnlyMode(t *testing.T) {
 	t.Logf("member %d read-only %v after losing its peers", alone, time.Since(cut).Round(time.Millisecond))
 	if m := field(fourLetter(e.members[alone-1].clientAddr(), "srvr"), "Mode"); m != "read-only" {
 		t.Errorf("srvr Mode %q, want read-only", m)
+	}
+	// As ZooKeeper 3.8's read-only server: no quorum peer keys in mntr.
+	if out := fourLetter(e.members[alone-1].clientAddr(), "mntr"); field(out, "zk_server_state") != "read-only" ||
+		field(out, "zk_peer_state") != "" || field(out, "zk_quorum_size") != "" {
+		t.Errorf("read-only mntr:\n%s", out)
 	}
 
 	addr := e.members[alone-1].clientAddr()
