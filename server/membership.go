@@ -141,8 +141,12 @@ func (s *Server) proposeConfig(lines string) error {
 // configuration when a leader change cut a reconfig short between its raft
 // changes and its EntryConfig (ZooKeeper's next leader finishes such a
 // reconfig too): listed servers raft removed are dropped, and each listed
-// server's role follows its raft suffrage. Raft servers the config does not
-// list are joiners (join.go) and are left to admitJoiners.
+// server's role follows its raft suffrage. Raft voters the config does not
+// list are removed from raft: either the config that dropped them committed
+// (and was answered) before their removal (applyMembers removes departed
+// servers last), or a promotion was cut before its config, which no client
+// was told of. Raft non-voters the config does not list are joiners
+// (join.go) and are left to admitJoiners.
 func (s *Server) finishCutReconfig() error {
 	s.ens.reconfigMu.Lock()
 	defer s.ens.reconfigMu.Unlock()
@@ -153,6 +157,9 @@ func (s *Server) finishCutReconfig() error {
 	cf := s.node.raft.GetConfiguration()
 	if err := cf.Error(); err != nil {
 		return err
+	}
+	if left, err := s.removeUnlistedVoters(cur, cf.Configuration().Servers); err != nil || left {
+		return err // having removed itself, this server no longer leads
 	}
 	next, changed := listedAsInRaft(cur, cf.Configuration().Servers)
 	if !changed {
@@ -170,6 +177,32 @@ func (s *Server) finishCutReconfig() error {
 	s.log.Info("finished a reconfig that a leader change cut short", "members",
 		strings.ReplaceAll(strings.TrimSpace(lines), "\n", ", "))
 	return nil
+}
+
+// removeUnlistedVoters removes from raft the voters listed does not name,
+// this server (the leader) last; left reports that it removed itself.
+func (s *Server) removeUnlistedVoters(listed []Member, servers []raft.Server) (left bool, err error) {
+	named := map[string]bool{}
+	for _, m := range listed {
+		named[strconv.Itoa(m.ID)] = true
+	}
+	self := raft.ServerID(strconv.Itoa(s.opts.ServerID))
+	var unlisted []raft.ServerID
+	for _, srv := range servers {
+		if srv.Suffrage == raft.Voter && !named[string(srv.ID)] && srv.ID != self {
+			unlisted = append(unlisted, srv.ID)
+		}
+	}
+	if !named[string(self)] {
+		unlisted = append(unlisted, self)
+	}
+	for _, id := range unlisted {
+		if err := s.node.raft.RemoveServer(id, 0, s.opts.syncTimeout()).Error(); err != nil {
+			return false, fmt.Errorf("removing server %s, which /zookeeper/config no longer lists: %w", id, err)
+		}
+		s.log.Info("removed a server /zookeeper/config no longer lists (a reconfig cut short by a leader change)", "id", string(id))
+	}
+	return !named[string(self)], nil
 }
 
 // listedAsInRaft is the listed members as raft's configuration has them:

@@ -117,7 +117,7 @@ func (s *Server) applyMembers(cur, next []Member, session int64, cxid int32, ref
 	if err != nil {
 		return refuse(protocol.ErrBadArguments, err.Error())
 	}
-	selfChange, err := s.changeRaftMembers(cur, next)
+	after, err := s.changeRaftMembers(cur, next)
 	if errors.Is(err, errNoQuorum) {
 		return refuse(protocol.ErrNewConfigNoQuorum, err.Error())
 	}
@@ -131,11 +131,13 @@ func (s *Server) applyMembers(cur, next []Member, session int64, cxid int32, ref
 		return f
 	}
 	s.log.Info("reconfigured", "members", strings.ReplaceAll(strings.TrimSpace(lines), "\n", ", "))
-	if selfChange != nil {
-		// Last, after the new configuration committed: the leader leaving
-		// (or becoming an observer) steps down with it.
-		if err := selfChange(); err != nil {
-			s.log.Warn("changing this server's own membership failed", "err", err)
+	if after != nil {
+		// Last, after the new configuration committed: departing servers
+		// still received it (a client whose request came through one of
+		// them is answered there), and a leader leaving (or becoming an
+		// observer) steps down with it.
+		if err := after(); err != nil {
+			s.log.Warn("removing departed servers after the new configuration committed failed", "err", err)
 		}
 	}
 	return f
@@ -203,15 +205,18 @@ var errNoQuorum = errors.New("a quorum of the new configuration's participants i
 
 // changeRaftMembers moves raft's configuration to next: new servers join
 // as non-voters (raft sends them the log), new participants are promoted
-// once caught up, observers demoted, departed servers removed. A change of
-// this server itself is returned as a function to run after the new
-// configuration committed. Before any voter changes, a majority of next's
+// once caught up, observers demoted. The removal of departed servers and
+// any change of this server itself are returned as a function to run after
+// the new configuration committed: a departing server must still receive
+// that entry, to answer a reconfig that came through it, as ZooKeeper's
+// does. (Should this leader fail in between, the next one finishes the
+// removal: finishCutReconfig.) Before any voter changes, a majority of next's
 // participants must be reachable: this leader, peers not failing raft
 // heartbeats, and new servers that caught up; otherwise the servers just
 // added are removed again and errNoQuorum returned. Raft non-voters that
 // cur does not list are joiners still catching up (join.go) and are left
 // alone.
-func (s *Server) changeRaftMembers(cur, next []Member) (selfChange func() error, err error) {
+func (s *Server) changeRaftMembers(cur, next []Member) (after func() error, err error) {
 	r := s.node.raft
 	timeout := s.opts.syncTimeout()
 	cf := r.GetConfiguration()
@@ -223,6 +228,7 @@ func (s *Server) changeRaftMembers(cur, next []Member) (selfChange func() error,
 		before[srv.ID] = srv
 	}
 	self := raft.ServerID(strconv.Itoa(s.opts.ServerID))
+	var selfChange func() error
 	var added []raft.ServerID
 	var fresh []Member
 	for _, m := range next {
@@ -289,6 +295,7 @@ func (s *Server) changeRaftMembers(cur, next []Member) (selfChange func() error,
 	for _, m := range cur {
 		listed[raft.ServerID(strconv.Itoa(m.ID))] = true
 	}
+	var departed []raft.ServerID
 	for id, srv := range before {
 		switch {
 		case inNext[id]:
@@ -296,12 +303,23 @@ func (s *Server) changeRaftMembers(cur, next []Member) (selfChange func() error,
 		case id == self:
 			selfChange = func() error { return r.RemoveServer(id, 0, timeout).Error() }
 		default:
-			if err := r.RemoveServer(id, 0, timeout).Error(); err != nil {
-				return nil, fmt.Errorf("removing server %s: %w", id, err)
-			}
+			departed = append(departed, id)
 		}
 	}
-	return selfChange, nil
+	if len(departed) == 0 && selfChange == nil {
+		return nil, nil
+	}
+	return func() error {
+		for _, id := range departed {
+			if err := r.RemoveServer(id, 0, timeout).Error(); err != nil {
+				return fmt.Errorf("removing server %s: %w", id, err)
+			}
+		}
+		if selfChange != nil {
+			return selfChange()
+		}
+		return nil
+	}, nil
 }
 
 // catchUpWait bounds how long a reconfig waits for new participants to

@@ -57,8 +57,9 @@ func TestNextMembers(t *testing.T) {
 // refused with ReconfigInProgress (-14), through a follower as well; once
 // it is done, the same request succeeds.
 // reconfigEnsemble starts 3 in-process members with reconfig enabled and
-// returns them, the leader and a follower once /zookeeper/config applied.
-func reconfigEnsemble(t *testing.T) (servers []*Server, leader, follower *Server) {
+// returns them, the leader and a follower once /zookeeper/config applied;
+// tweak changes their options.
+func reconfigEnsemble(t *testing.T, tweak ...func(*Options)) (servers []*Server, leader, follower *Server) {
 	t.Helper()
 	const n = 3
 	var members []Member
@@ -77,6 +78,9 @@ func reconfigEnsemble(t *testing.T) (servers []*Server, leader, follower *Server
 		o.MinSessionTimeout = 2 * o.TickTime
 		o.ReconfigEnabled = true
 		o.SuperDigest = "super:D/InIHSb7yEEbrWz8b9l71RjZJU="
+		for _, f := range tweak {
+			f(&o)
+		}
 		servers[i] = startServer(t, o)
 	}
 	deadline := time.Now().Add(20 * time.Second)
@@ -96,18 +100,24 @@ func reconfigEnsemble(t *testing.T) (servers []*Server, leader, follower *Server
 	return servers, leader, follower
 }
 
+// thirdMember is the member of a 3-member ensemble that is neither a nor b.
+func thirdMember(servers []*Server, a, b *Server) *Server {
+	for _, s := range servers {
+		if s != a && s != b {
+			return s
+		}
+	}
+	return nil
+}
+
 func TestReconfigInProgress(t *testing.T) {
 	servers, leader, follower := reconfigEnsemble(t)
 	c, _ := connect(t, follower, 10*time.Second)
 	if err := c.AddAuth("digest", []byte("super:test")); err != nil {
 		t.Fatal(err)
 	}
-	var leaving string // the third member: neither the leader nor the client's server
-	for _, s := range servers {
-		if s != leader && s != follower {
-			leaving = fmt.Sprint(s.opts.ServerID)
-		}
-	}
+	// the third member: neither the leader nor the client's server
+	leaving := fmt.Sprint(thirdMember(servers, leader, follower).opts.ServerID)
 	leader.ens.reconfigMu.Lock()
 	_, err := c.IncrementalReconfig(nil, []string{leaving}, -1)
 	leader.ens.reconfigMu.Unlock()
@@ -127,12 +137,7 @@ func TestReconfigInProgress(t *testing.T) {
 // ZooKeeper's does.
 func TestLeaderChangeFinishesCutReconfig(t *testing.T) {
 	servers, leader, follower := reconfigEnsemble(t)
-	var third *Server
-	for _, s := range servers {
-		if s != leader && s != follower {
-			third = s
-		}
-	}
+	third := thirdMember(servers, leader, follower)
 	id := raft.ServerID(fmt.Sprint(third.opts.ServerID))
 	// The raft half of "reconfig -add server.N=...:observer", cut short.
 	if err := leader.node.raft.DemoteVoter(id, 0, 5*time.Second).Error(); err != nil {
@@ -176,5 +181,83 @@ func TestListedAsInRaft(t *testing.T) {
 	}
 	if _, changed := listedAsInRaft(want, servers[:3]); changed {
 		t.Fatal("a matching configuration reported as changed")
+	}
+}
+
+// TestReconfigThroughDepartingMember: a client connected to the member a
+// reconfig removes gets the answer, as on ZooKeeper; the member leaves raft
+// only after the new configuration committed, so it still applies the
+// entry that answers it.
+func TestReconfigThroughDepartingMember(t *testing.T) {
+	servers, leader, follower := reconfigEnsemble(t)
+	third := thirdMember(servers, leader, follower)
+	c, _ := connect(t, third, 10*time.Second)
+	if err := c.AddAuth("digest", []byte("super:test")); err != nil {
+		t.Fatal(err)
+	}
+	leaving := fmt.Sprint(third.opts.ServerID)
+	stat, err := c.IncrementalReconfig(nil, []string{leaving}, -1)
+	if err != nil {
+		t.Fatalf("reconfig removing the client's own member %s: %v", leaving, err)
+	}
+	if stat == nil || stat.Mzxid == 0 {
+		t.Fatalf("reconfig answered with stat %+v", stat)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		f := leader.node.raft.GetConfiguration()
+		if f.Error() == nil && len(f.Configuration().Servers) == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("raft configuration 10s after the reconfig: %+v", f.Configuration().Servers)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A leader change after a removal's EntryConfig committed but before raft
+// removed the server: the next leader removes it.
+func TestLeaderChangeFinishesCutRemoval(t *testing.T) {
+	servers, leader, follower := reconfigEnsemble(t)
+	third := thirdMember(servers, leader, follower)
+	cur, _, err := parseConfig(leader.fsm.Config())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var next []Member
+	for _, m := range cur {
+		if m.ID != third.opts.ServerID {
+			next = append(next, m)
+		}
+	}
+	lines, err := configLines(next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The config half of "reconfig -remove N", then the leader changes.
+	if err := leader.proposeConfig(lines); err != nil {
+		t.Fatal(err)
+	}
+	to := raft.ServerID(fmt.Sprint(follower.opts.ServerID))
+	if err := leader.node.raft.LeadershipTransferToServer(to, raft.ServerAddress(follower.ens.self.QuorumAddr)).Error(); err != nil {
+		t.Fatal(err)
+	}
+	id := raft.ServerID(fmt.Sprint(third.opts.ServerID))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		f := follower.node.raft.GetConfiguration()
+		if f.Error() == nil && len(f.Configuration().Servers) == 2 {
+			for _, srv := range f.Configuration().Servers {
+				if srv.ID == id {
+					t.Fatalf("server %s still in raft: %+v", id, f.Configuration().Servers)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("raft configuration 10s after the leader change: %+v", f.Configuration().Servers)
+		}
+		time.Sleep(10 * time.Millisecond)
 	}
 }
