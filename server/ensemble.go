@@ -133,6 +133,7 @@ type ensemble struct {
 	joining    atomic.Bool   // raft has no configuration yet: gossip says "joining"
 	configs    chan []byte   // newest applied /zookeeper/config, for the dynamic config file
 	push       *commitPusher // the leader's commit pushes (commitpush.go)
+	hold       handover      // writes held while the leader hands over (handover.go)
 }
 
 // listenAddr is where this server listens for one of its server.N

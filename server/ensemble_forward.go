@@ -29,6 +29,9 @@ func (s *Server) submit(c *conn, entry []byte) raft.ApplyFuture {
 		return s.propose(entry, 0)
 	}
 	e := s.ens
+	if w, ok := e.hold.hold(c, entry); ok {
+		return heldFuture{w}
+	}
 	earlier := c.outstanding() > 1
 	r := writeRoute{leaderGen: e.leaderGen.Load()}
 	if s.node.isLeader() {
@@ -36,10 +39,7 @@ func (s *Server) submit(c *conn, entry []byte) raft.ApplyFuture {
 			return failedFuture{errRouteChanged}
 		}
 		c.route = r
-		if f, ok := s.interceptReconfig(entry); ok {
-			return f
-		}
-		return s.propose(entry, 0)
+		return s.proposeWrite(entry)
 	}
 	var must uint64
 	if earlier {
@@ -164,23 +164,14 @@ type forwardHandler Server
 // entry's index and term (commitnotice.go).
 func (h *forwardHandler) Propose(entry []byte) func() ([]byte, error) {
 	s := (*Server)(h)
+	if w, ok := s.ens.hold.hold(nil, entry); ok {
+		return w.answer
+	}
 	if !s.node.isLeader() {
 		return func() ([]byte, error) { return nil, cluster.ErrNotLeader }
 	}
-	f, ok := s.interceptReconfig(entry)
-	if !ok {
-		f = s.propose(entry, 0)
-	}
-	return func() ([]byte, error) {
-		err := f.Error()
-		if errors.Is(err, raft.ErrNotLeader) {
-			return nil, cluster.ErrNotLeader
-		}
-		if err != nil {
-			return nil, err
-		}
-		return committedPayload(f), nil
-	}
+	f := s.proposeWrite(entry)
+	return func() ([]byte, error) { return proposalAnswer(f) }
 }
 
 func (h *forwardHandler) Touch(ids []int64) {

@@ -128,9 +128,11 @@ func (s *Server) preferHighestSid(gen uint64, elected time.Time, electorate map[
 }
 
 // transferTo asks raft to hand leadership to id and reports success.
+// Client writes are held meanwhile (handover.go), so none is lost to it.
 func (s *Server) transferTo(id raft.ServerID, addr raft.ServerAddress) bool {
 	start := time.Now()
-	if err := s.node.raft.LeadershipTransferToServer(id, addr).Error(); err != nil {
+	err := s.transferHolding(func() error { return s.node.raft.LeadershipTransferToServer(id, addr).Error() })
+	if err != nil {
 		s.log.Info("leadership transfer to the highest server id failed", "to", string(id), "err", err)
 		return false
 	}
