@@ -6,11 +6,21 @@
 # global state.
 #
 #   compat_server_init DIR   write DIR/zoo.cfg for a free loopback port
+#   compat_ensemble_init DIR N [LINE...]
+#                            write DIR/1..DIR/N, the zoo.cfg and myid of an
+#                            N-member ensemble on free loopback ports, each
+#                            with the extra zoo.cfg LINEs
 #   compat_server_start DIR  start the server of $ZK_TARGET on DIR/zoo.cfg and
 #                            wait until it serves; prints nothing, fails with
 #                            the log tail on stderr
+#   compat_server_launch DIR start it without waiting (an ensemble member
+#                            serves only once a quorum is up)
+#   compat_server_wait DIR   wait until a launched server serves
 #   compat_server_stop DIR   stop it by its PID (TERM, KILL after 10 s)
+#   compat_server_kill DIR   SIGKILL it
 #   compat_server_addr DIR   print 127.0.0.1:<port>
+#   compat_server_mode DIR   print the Mode of its srvr (standalone, leader,
+#                            follower, observer, read-only), or nothing
 #   compat_4lw ADDR WORD     send a four-letter word, print the answer
 #
 # ZK_TARGET is zkraft (default) or zookeeper. zkraft runs $ZKRAFT_BIN;
@@ -79,7 +89,34 @@ EOF
 	echo "127.0.0.1:$port" >"$dir/addr"
 }
 
+# compat_ensemble_init DIR N [LINE...]: member k lives in DIR/k, with its
+# client address in its server.k line (as ZooKeeper writes it back into the
+# dynamic config) as well as in clientPort.
+compat_ensemble_init() {
+	local dir=$1 n=$2 k q e c servers=""
+	shift 2
+	for k in $(seq 1 "$n"); do
+		q=$(compat_free_port) && e=$(compat_free_port) && c=$(compat_free_port) || return 1
+		servers+="server.$k=127.0.0.1:$q:$e:participant;127.0.0.1:$c"$'\n'
+		mkdir -p "$dir/$k"
+		echo "$c" >"$dir/$k/client-port"
+	done
+	for k in $(seq 1 "$n"); do
+		compat_server_init "$dir/$k" || return 1
+		c=$(cat "$dir/$k/client-port")
+		sed -i "s/^clientPort=.*/clientPort=$c/" "$dir/$k/zoo.cfg"
+		echo "127.0.0.1:$c" >"$dir/$k/addr"
+		echo "$k" >"$dir/$k/data/myid"
+		printf '%s' "$servers" >>"$dir/$k/zoo.cfg"
+		[ $# -eq 0 ] || printf '%s\n' "$@" >>"$dir/$k/zoo.cfg"
+	done
+}
+
 compat_server_addr() { cat "$1/addr"; }
+
+compat_server_mode() {
+	compat_4lw "$(compat_server_addr "$1")" srvr | sed -n 's/^Mode: //p'
+}
 
 compat_4lw() {
 	local addr=$1 word=$2
@@ -90,8 +127,11 @@ compat_4lw() {
 }
 
 compat_server_start() {
-	local dir=$1 pid addr i
-	addr=$(compat_server_addr "$dir") || return 1
+	compat_server_launch "$1" && compat_server_wait "$1"
+}
+
+compat_server_launch() {
+	local dir=$1 pid main=org.apache.zookeeper.server.ZooKeeperServerMain ro=false
 	case "$ZK_TARGET" in
 	zkraft)
 		"$ZKRAFT_BIN" server --config "$dir/zoo.cfg" --log-level info \
@@ -103,6 +143,11 @@ compat_server_start() {
 			echo "compat_server_start: Apache ZooKeeper (Debian package zookeeper) is not installed" >&2
 			return 1
 		fi
+		# An ensemble member needs the quorum main (zkServer.sh picks the
+		# same way); read-only mode is a system property only.
+		grep -q '^server\.' "$dir/zoo.cfg" "$dir"/zoo.cfg.dynamic* 2>/dev/null &&
+			main=org.apache.zookeeper.server.quorum.QuorumPeerMain
+		grep -q '^readonlymode.enabled=true' "$dir/zoo.cfg" && ro=true
 		# Keys ZooKeeper reads only as system properties (the container
 		# sweep) or that zoo.cfg sets only as "zookeeper.<key>" are given
 		# here as well, so both targets run on the same settings.
@@ -115,7 +160,8 @@ compat_server_start() {
 			-Dzookeeper.enforceQuota=true \
 			-Dzookeeper.DigestAuthenticationProvider.superDigest="$COMPAT_SUPER_DIGEST" \
 			-Dznode.container.checkIntervalMs="$COMPAT_CONTAINER_MS" \
-			-cp "$COMPAT_ZK_CLASSPATH" org.apache.zookeeper.server.ZooKeeperServerMain \
+			-Dreadonlymode.enabled=$ro \
+			-cp "$COMPAT_ZK_CLASSPATH" $main \
 			"$dir/zoo.cfg" >>"$dir/server.log" 2>&1 &
 		pid=$!
 		;;
@@ -125,10 +171,16 @@ compat_server_start() {
 		;;
 	esac
 	echo "$pid" >"$dir/pid"
+}
+
+compat_server_wait() {
+	local dir=$1 pid addr i
+	addr=$(compat_server_addr "$dir") || return 1
+	pid=$(cat "$dir/pid") || return 1
 	# ZooKeeper answers ruok before it takes sessions; srvr shows the mode
 	# only once it serves, on both targets.
 	for i in $(seq 1 600); do
-		if compat_4lw "$addr" srvr | grep -q '^Mode: standalone'; then
+		if compat_4lw "$addr" srvr | grep -Eq '^Mode: (standalone|leader|follower|observer)'; then
 			return 0
 		fi
 		if ! kill -0 "$pid" 2>/dev/null; then
@@ -143,6 +195,13 @@ compat_server_start() {
 	tail -n 30 "$dir/server.log" >&2
 	compat_server_stop "$dir"
 	return 1
+}
+
+compat_server_kill() {
+	[ -f "$1/pid" ] || return 0
+	kill -KILL "$(cat "$1/pid")" 2>/dev/null
+	rm -f "$1/pid"
+	return 0
 }
 
 compat_server_stop() {

@@ -24,6 +24,9 @@ import org.apache.zookeeper.proto.RequestHeader;
  * Curator and Kafka suites (both run.sh compile it beside their own src/).
  */
 final class RawSession implements AutoCloseable {
+    /** The timeout stealAndWrite's connection asks for, as the suites' clients do. */
+    static final int SESSION_TIMEOUT_MS = 10_000;
+
     final Socket socket;
     final DataInputStream in;
     long sessionId;
@@ -66,9 +69,9 @@ final class RawSession implements AutoCloseable {
 
             ConnectResponse resp = new ConnectResponse();
             resp.deserialize(BinaryInputArchive.getArchive(new ByteArrayInputStream(readFrame(r.in))), "connect");
-            Ctx.check(resp.getTimeOut() > 0, "session 0x" + Long.toHexString(sessionId) + " was refused (timeout 0)");
+            Checks.check(resp.getTimeOut() > 0, "session 0x" + Long.toHexString(sessionId) + " was refused (timeout 0)");
             if (sessionId != 0) {
-                Ctx.checkEq(sessionId, resp.getSessionId(), "session of the resumed connection");
+                Checks.checkEq(sessionId, resp.getSessionId(), "session of the resumed connection");
             }
             r.sessionId = resp.getSessionId();
             r.timeoutMs = resp.getTimeOut();
@@ -78,8 +81,8 @@ final class RawSession implements AutoCloseable {
                 if (rh.getXid() < 0) {
                     continue; // a notification or ping, not a reply
                 }
-                Ctx.checkEq(want, rh.getXid(), "xid of the reply on the raw connection");
-                Ctx.checkEq(0, rh.getErr(), "error of " + ops.get(want - first).getPath() + " on the raw connection");
+                Checks.checkEq(want, rh.getXid(), "xid of the reply on the raw connection");
+                Checks.checkEq(0, rh.getErr(), "error of " + ops.get(want - first).getPath() + " on the raw connection");
                 want++;
             }
             return r;
@@ -96,7 +99,7 @@ final class RawSession implements AutoCloseable {
      * for its owner to reconnect to.
      */
     static void stealAndWrite(String connect, long sessionId, byte[] passwd, List<Op> ops) throws IOException {
-        open(connect, sessionId, passwd, Ctx.SESSION_TIMEOUT_MS, ops).close();
+        open(connect, sessionId, passwd, SESSION_TIMEOUT_MS, ops).close();
     }
 
     /** Waits, sending nothing, until the server closes the connection; returns the wait in ms. */

@@ -1,9 +1,12 @@
-"""Helpers of the kazoo suite: clients that the runner stops after each
-case, assertions, bounded waits, background calls."""
+"""Helpers of the kazoo suite (and the ensemble suite's kazoo cases):
+clients that the runner stops after each case, assertions, bounded waits,
+background calls, running one case."""
 
 import os
+import sys
 import threading
 import time
+import traceback
 
 from kazoo.client import KazooClient
 from kazoo.exceptions import LockTimeout
@@ -91,3 +94,18 @@ def background(fn, *args):
             return box.get("value")
 
     return Handle()
+
+
+def run_case(suite, name, fn, root, within):
+    """Runs fn(root) bounded by within seconds, prints its PASS or FAIL
+    line (the traceback to stderr) and reports whether it passed."""
+    h = background(fn, root)
+    try:
+        h.result(within)
+        print("PASS %s/%s" % (suite, name), flush=True)
+        return True
+    except BaseException as e:
+        why = str(e) or type(e).__name__
+        print("FAIL %s/%s: %s" % (suite, name, why.replace("\n", " ")), flush=True)
+        traceback.print_exception(e, file=sys.stderr)
+        return False

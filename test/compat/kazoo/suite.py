@@ -8,12 +8,11 @@ Prints the suite contract's PASS/FAIL lines (see ../README.md).
 import logging
 import os
 import sys
-import traceback
 
 import cases_basic
 import cases_recipes
 import cases_session
-from harness import CASE_TIMEOUT, SUITE, open_clients, background, client, stop_clients, wait_until
+from harness import CASE_TIMEOUT, SUITE, open_clients, client, run_case, stop_clients, wait_until
 
 MODULES = (cases_basic, cases_recipes, cases_session)
 
@@ -32,15 +31,9 @@ def main():
             continue
         root = "/kazoo-" + name
         admin.ensure_path(root)
-        h = background(fn, root)
-        try:
-            h.result(CASE_TIMEOUT)
-            print("PASS %s/%s" % (SUITE, name), flush=True)
+        if run_case(SUITE, name, fn, root, CASE_TIMEOUT):
             passed += 1
-        except BaseException as e:
-            why = str(e) or type(e).__name__
-            print("FAIL %s/%s: %s" % (SUITE, name, why.replace("\n", " ")), flush=True)
-            traceback.print_exception(e, file=sys.stderr)
+        else:
             failed += 1
         stop_clients()
         try:

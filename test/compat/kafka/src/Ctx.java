@@ -108,15 +108,11 @@ final class Ctx {
     }
 
     static void check(boolean ok, String msg) {
-        if (!ok) {
-            throw new AssertionError(msg);
-        }
+        Checks.check(ok, msg);
     }
 
     static void checkEq(Object want, Object got, String what) {
-        if (want == null ? got != null : !want.equals(got)) {
-            throw new AssertionError(what + ": got " + got + ", want " + want);
-        }
+        Checks.checkEq(want, got, what);
     }
 
     /** The next item of q, failing when none comes within WAIT_MS. */
