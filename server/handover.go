@@ -3,6 +3,7 @@ package server
 import (
 	"errors"
 	"sync"
+	"sync/atomic"
 
 	"github.com/hashicorp/raft"
 
@@ -33,6 +34,10 @@ type heldWrite struct {
 
 // handover is the leader's hold on writes.
 type handover struct {
+	// active is false while nothing is held and no released route waits
+	// for its connection: writes then pass without taking mu.
+	active atomic.Bool
+
 	mu      sync.Mutex
 	holding bool
 	queue   []*heldWrite
@@ -43,6 +48,9 @@ type handover struct {
 // being released; ok is false when it should go its usual way. It also
 // hands a connection whose held writes were released the route they took.
 func (h *handover) hold(c *conn, entry []byte) (w *heldWrite, ok bool) {
+	if !h.active.Load() {
+		return nil, false
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.holding {
@@ -50,6 +58,7 @@ func (h *handover) hold(c *conn, entry []byte) (w *heldWrite, ok bool) {
 			c.route = r
 			delete(h.routes, c)
 		}
+		h.settle()
 		return nil, false
 	}
 	w = &heldWrite{entry: entry, c: c, done: make(chan struct{})}
@@ -62,7 +71,16 @@ func (h *handover) start() {
 	h.mu.Lock()
 	h.holding = true
 	h.routes = map[*conn]writeRoute{}
+	h.active.Store(true)
 	h.mu.Unlock()
+}
+
+// settle clears active once nothing is held and every released route was
+// handed to its connection. Caller holds mu.
+func (h *handover) settle() {
+	if !h.holding && len(h.routes) == 0 {
+		h.active.Store(false)
+	}
 }
 
 // next takes the oldest held write; once none is left it stops holding.
@@ -71,6 +89,7 @@ func (h *handover) next() (*heldWrite, bool) {
 	defer h.mu.Unlock()
 	if len(h.queue) == 0 {
 		h.holding = false
+		h.settle()
 		return nil, false
 	}
 	w := h.queue[0]
