@@ -318,11 +318,20 @@ def restore():
             lib("compat_server_start", k)
     wait_until(lambda: all(serving(k) for k in MEMBERS) and leader() != 0, "all three members to serve", 40)
     if os.environ.get("ZK_TARGET", "zkraft") == "zkraft":
-        # zkraft hands leadership to the highest server id after an election
-        # (ZooKeeper's own election would have picked it); a follower's
-        # writes in flight during that move still cost a connection loss,
-        # so the next case starts once it happened.
-        wait_until(lambda: leader() == max(MEMBERS), "leadership to settle on member %d" % max(MEMBERS), 20)
+        # zkraft hands leadership to the highest server id for initLimit
+        # ticks (5 s here) after an election (ZooKeeper's own election would
+        # have picked it); a follower's writes in flight during that move
+        # still cost a connection loss, so the next case starts once the
+        # leader is the highest member or has led for longer than that.
+        seen = {"leader": 0, "since": time.monotonic()}
+
+        def settled():
+            k = leader()
+            if k != seen["leader"]:
+                seen["leader"], seen["since"] = k, time.monotonic()
+            return k == max(MEMBERS) or (k != 0 and time.monotonic() - seen["since"] > 5.5)
+
+        wait_until(settled, "leadership to settle", 20)
 
 
 def main():
