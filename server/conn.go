@@ -45,7 +45,10 @@ type conn struct {
 	roLocal   atomic.Bool  // its session is local to this read-only server
 	owner     int64        // ensemble: random, non-zero, names this connection in owned entries (session_move.go)
 	route     writeRoute   // ensemble: where in-flight writes went (reader only)
-	auth      []protocol.Id
+	// releasedRoute is the route its writes held during a leadership
+	// transfer took once released (handover.go); submit makes it route.
+	releasedRoute atomic.Pointer[writeRoute]
+	auth          []protocol.Id
 	// authView is auth as other goroutines may read it: the watch trigger
 	// checks READ with it. Replaced whenever auth is, never mutated.
 	authView atomic.Pointer[[]protocol.Id]

@@ -32,6 +32,10 @@ func (s *Server) submit(c *conn, entry []byte) raft.ApplyFuture {
 	if w, ok := e.hold.hold(c, entry); ok {
 		return heldFuture{w}
 	}
+	if r := c.releasedRoute.Load(); r != nil {
+		c.route = *r
+		c.releasedRoute.Store(nil)
+	}
 	earlier := c.outstanding() > 1
 	r := writeRoute{leaderGen: e.leaderGen.Load()}
 	if s.node.isLeader() {

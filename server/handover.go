@@ -20,7 +20,7 @@ import (
 // leads, otherwise forwarded to the new leader, whose answer goes back to
 // the waiting client or forwarding member. A connection's later writes
 // queue behind its held ones until the queue is empty, and then continue on
-// the route the released ones took.
+// the route the released ones took (conn.releasedRoute).
 
 // heldWrite is a write held during a transfer; done closes once it was
 // proposed here (f) or forwarded (call).
@@ -34,19 +34,17 @@ type heldWrite struct {
 
 // handover is the leader's hold on writes.
 type handover struct {
-	// active is false while nothing is held and no released route waits
-	// for its connection: writes then pass without taking mu.
+	// active mirrors holding, so that writes outside a transfer pass
+	// without taking mu.
 	active atomic.Bool
 
 	mu      sync.Mutex
 	holding bool
 	queue   []*heldWrite
-	routes  map[*conn]writeRoute // the route each connection's released writes took
 }
 
 // hold queues the write if a transfer is under way or held writes are still
-// being released; ok is false when it should go its usual way. It also
-// hands a connection whose held writes were released the route they took.
+// being released; ok is false when it should go its usual way.
 func (h *handover) hold(c *conn, entry []byte) (w *heldWrite, ok bool) {
 	if !h.active.Load() {
 		return nil, false
@@ -54,11 +52,6 @@ func (h *handover) hold(c *conn, entry []byte) (w *heldWrite, ok bool) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if !h.holding {
-		if r, had := h.routes[c]; had && c != nil {
-			c.route = r
-			delete(h.routes, c)
-		}
-		h.settle()
 		return nil, false
 	}
 	w = &heldWrite{entry: entry, c: c, done: make(chan struct{})}
@@ -70,17 +63,8 @@ func (h *handover) hold(c *conn, entry []byte) (w *heldWrite, ok bool) {
 func (h *handover) start() {
 	h.mu.Lock()
 	h.holding = true
-	h.routes = map[*conn]writeRoute{}
 	h.active.Store(true)
 	h.mu.Unlock()
-}
-
-// settle clears active once nothing is held and every released route was
-// handed to its connection. Caller holds mu.
-func (h *handover) settle() {
-	if !h.holding && len(h.routes) == 0 {
-		h.active.Store(false)
-	}
 }
 
 // next takes the oldest held write; once none is left it stops holding.
@@ -89,19 +73,13 @@ func (h *handover) next() (*heldWrite, bool) {
 	defer h.mu.Unlock()
 	if len(h.queue) == 0 {
 		h.holding = false
-		h.settle()
+		h.active.Store(false)
 		return nil, false
 	}
 	w := h.queue[0]
 	h.queue[0] = nil
 	h.queue = h.queue[1:]
 	return w, true
-}
-
-func (h *handover) setRoute(c *conn, r writeRoute) {
-	h.mu.Lock()
-	h.routes[c] = r
-	h.mu.Unlock()
 }
 
 // transferHolding runs transfer (raft's leadership transfer) with the
@@ -129,13 +107,13 @@ func (s *Server) releaseHeld() {
 		if s.node.isLeader() {
 			w.f = s.proposeWrite(w.entry)
 			if w.c != nil {
-				h.setRoute(w.c, writeRoute{leaderGen: gen})
+				w.c.releasedRoute.Store(&writeRoute{leaderGen: gen})
 			}
 		} else {
 			s.stats.forwarded.Add(1)
 			w.call = s.ens.fwd.Send(cluster.KindWrite, w.entry)
 			if w.c != nil && w.call.Gen != 0 {
-				h.setRoute(w.c, writeRoute{fwdGen: w.call.Gen})
+				w.c.releasedRoute.Store(&writeRoute{fwdGen: w.call.Gen})
 			}
 		}
 		close(w.done)
