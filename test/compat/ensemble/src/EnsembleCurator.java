@@ -299,6 +299,23 @@ public final class EnsembleCurator {
             }
             return leaderMember() != 0;
         }, 40_000, "all three members to serve");
+        if (!"zookeeper".equals(System.getenv("ZK_TARGET"))) {
+            // As suite.py's restore: zkraft hands leadership to the highest
+            // server id for initLimit ticks after an election, so the next
+            // case starts once the leader is the highest member or has led
+            // for longer than that (modes read during the move disagree).
+            int highest = MEMBERS[MEMBERS.length - 1];
+            long[] since = {System.currentTimeMillis()};
+            int[] seen = {0};
+            waitFor(() -> {
+                int k = leaderMember();
+                if (k != seen[0]) {
+                    seen[0] = k;
+                    since[0] = System.currentTimeMillis();
+                }
+                return k == highest || (k != 0 && System.currentTimeMillis() - since[0] > 5_500);
+            }, 20_000, "leadership to settle");
+        }
     }
 
     static void waitFor(BooleanSupplier cond, long ms, String what) throws Exception {
