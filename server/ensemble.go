@@ -134,6 +134,7 @@ type ensemble struct {
 	configs    chan []byte   // newest applied /zookeeper/config, for the dynamic config file
 	push       *commitPusher // the leader's commit pushes (commitpush.go)
 	hold       handover      // writes held while the leader hands over (handover.go)
+	contact    contactState  // when this member last had leader contact (contact.go)
 }
 
 // listenAddr is where this server listens for one of its server.N
@@ -186,8 +187,9 @@ func (s *Server) startEnsemble() {
 	})
 	s.node.raft.RegisterObserver(observer)
 	s.startGossip() // before leadershipLoop, which refreshes it
-	s.wg.Add(5)
+	s.wg.Add(6)
 	go s.commitPushLoop()
+	go s.contactLoop()
 	go s.leadershipLoop(obs, observer)
 	go s.touchReportLoop()
 	go s.commitNoticeLoop()

@@ -46,30 +46,22 @@ func (s *Server) readOnlyGrace() time.Duration { return max(2*time.Second, s.opt
 // readOnlyLoop enters and leaves read-only mode. It runs only on an
 // ensemble member with readonlymode.enabled.
 func (s *Server) readOnlyLoop() {
-	defer s.wg.Done()
-	t := time.NewTicker(50 * time.Millisecond)
-	defer t.Stop()
 	lastLeader := time.Now() // a start counts as contact: give the ensemble time to form
-	for {
-		select {
-		case <-s.quit:
-			return
-		case now := <-t.C:
-			if _, known := s.leaderQuorumAddr(); known {
-				lastLeader = now
-			}
-			switch {
-			case s.serving():
-				if s.ro.active.CompareAndSwap(true, false) {
-					n := s.closeReadOnlyConns()
-					s.log.Info("quorum regained; leaving read-only mode", "closed_connections", n)
-				}
-			case !s.readOnly() && now.Sub(lastLeader) >= s.readOnlyGrace():
-				s.ro.active.Store(true)
-				s.log.Warn("no leader; serving read-only", "since", lastLeader.Format(time.RFC3339Nano))
-			}
+	s.every(50*time.Millisecond, func(now time.Time) {
+		if _, known := s.leaderQuorumAddr(); known {
+			lastLeader = now
 		}
-	}
+		switch {
+		case s.serving():
+			if s.ro.active.CompareAndSwap(true, false) {
+				n := s.closeReadOnlyConns()
+				s.log.Info("quorum regained; leaving read-only mode", "closed_connections", n)
+			}
+		case !s.readOnly() && now.Sub(lastLeader) >= s.readOnlyGrace():
+			s.ro.active.Store(true)
+			s.log.Warn("no leader; serving read-only", "since", lastLeader.Format(time.RFC3339Nano))
+		}
+	})
 }
 
 // closeReadOnlyConns closes the connections accepted in read-only mode.

@@ -153,28 +153,19 @@ func (t *sessionTracker) due(live []fsm.Session, now time.Time, retry time.Durat
 
 // expiryLoop proposes the expiry of silent sessions about every half tick.
 func (s *Server) expiryLoop() {
-	defer s.wg.Done()
-	period := max(s.opts.TickTime/2, 10*time.Millisecond)
-	t := time.NewTicker(period)
-	defer t.Stop()
-	for {
-		select {
-		case <-s.quit:
+	s.every(max(s.opts.TickTime/2, 10*time.Millisecond), func(now time.Time) {
+		if !s.leads() {
 			return
-		case now := <-t.C:
-			if !s.leads() {
-				continue
-			}
-			ids := s.sessions.due(s.fsm.Sessions(), now, 4*s.opts.TickTime)
-			if len(ids) == 0 {
-				continue
-			}
-			s.log.Info("expiring sessions", "count", len(ids), "first", fmt.Sprintf("0x%x", ids[0]))
-			if err := s.propose(fsm.EncodeExpire(now.UnixMilli(), ids), 0).Error(); err != nil {
-				s.log.Warn("proposing session expiry failed", "err", err)
-			}
 		}
-	}
+		ids := s.sessions.due(s.fsm.Sessions(), now, 4*s.opts.TickTime)
+		if len(ids) == 0 {
+			return
+		}
+		s.log.Info("expiring sessions", "count", len(ids), "first", fmt.Sprintf("0x%x", ids[0]))
+		if err := s.propose(fsm.EncodeExpire(now.UnixMilli(), ids), 0).Error(); err != nil {
+			s.log.Warn("proposing session expiry failed", "err", err)
+		}
+	})
 }
 
 // negotiate clamps a requested timeout into [MinSessionTimeout,
@@ -210,6 +201,12 @@ func (c *conn) handshake(frame []byte) error {
 	}
 	timeout := c.negotiateTimeout(&req)
 	now := time.Now()
+	if s.outOfContact(time.Duration(timeout)*time.Millisecond, now) {
+		// The leader is known but has not been heard from for long enough
+		// that contactLoop would close the connection at once.
+		s.log.Debug("refusing session: no recent leader contact", "client", c.remote)
+		return errClose
+	}
 	if req.SessionID == 0 {
 		id := s.sessions.newID(func(id int64) bool { _, ok := s.fsm.Session(id); return ok })
 		h := fsm.Header{SessionID: id, Op: protocol.OpCreateSession, Time: now.UnixMilli(), Auth: c.auth, Owner: c.owner}
@@ -249,14 +246,25 @@ func (c *conn) negotiateTimeout(req *protocol.ConnectRequest) int32 {
 
 // validResume checks a reconnect's session and password. A refused one gets
 // what ZooKeeper answers for an expired or unknown session (a zero timeout,
-// id and password) and the connection closes after it.
+// id and password) and the connection closes after it; when the leader cannot
+// be asked the connection closes unanswered, so the client tries another
+// server with its session.
 func (c *conn) validResume(req *protocol.ConnectRequest) bool {
 	s := c.s
 	_, live := s.fsm.Session(req.SessionID)
-	if !live && s.ens != nil && !c.roConn.Load() && s.syncWithLeader() {
-		// A session created through another member a moment ago may not
-		// have applied here yet: catch up with the leader before calling
-		// it expired (ZooKeeper's follower asks the leader too).
+	if s.ens != nil && !c.roConn.Load() && (!live || !s.node.isLeader()) {
+		// ZooKeeper's follower asks the leader whether a reconnecting
+		// session lives. Here the member catches up with the leader first:
+		// a session created through another member a moment ago may not
+		// have applied here yet, and one the leader expired while this
+		// member was cut off still looks alive in its stale tree.
+		// During an election the answer waits for the new leader, as long
+		// as this member could still vouch for the session (contact.go).
+		if !s.awaitLeader(contactLimit(time.Duration(c.timeout.Load()))) || !s.syncWithLeader() {
+			s.log.Info("cannot check a reconnecting session with the leader; closing", "client", c.remote,
+				"session", fmt.Sprintf("0x%x", req.SessionID))
+			return false
+		}
 		_, live = s.fsm.Session(req.SessionID)
 	}
 	if live && subtle.ConstantTimeCompare(req.Passwd, s.fsm.Password(req.SessionID)) == 1 {

@@ -75,7 +75,7 @@ func (g *gate) set(open bool) {
 // with its event channel drained into states.
 func connectVia(t *testing.T, timeout time.Duration, addrs ...string) (*zk.Conn, chan zk.State) {
 	t.Helper()
-	c, ev, err := zk.Connect(addrs, timeout, zk.WithLogger(quiet{}))
+	c, ev, err := zk.Connect(addrs, timeout, zk.WithLogger(quiet{}), zk.WithDialer(dial))
 	if err != nil {
 		t.Fatal(err)
 	}

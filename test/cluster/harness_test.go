@@ -52,17 +52,20 @@ type member struct {
 	clientPort, quorumPort, elec int
 	adminPort                    int      // picked with the others; used once enableAdmin ran
 	args                         []string // more "zkraft server" flags (--join)
+	host                         string   // its address: 127.0.0.1, or on a test network (netns_test.go)
+	netns                        string   // the network namespace it runs in, if any
 
 	mu   sync.Mutex
 	cmd  *exec.Cmd
 	done chan struct{}
 }
 
-func (m *member) clientAddr() string { return "127.0.0.1:" + strconv.Itoa(m.clientPort) }
+func (m *member) clientAddr() string { return net.JoinHostPort(m.host, strconv.Itoa(m.clientPort)) }
 
 type ensemble struct {
 	t       *testing.T
 	members []*member
+	net     *netnsNet // nil: every member on loopback
 }
 
 // freePorts returns n distinct loopback ports free at the time of the call.
@@ -84,20 +87,37 @@ func freePorts(t *testing.T, n int) []int {
 	return ports
 }
 
-// newEnsemble writes zoo.cfg and myid for n members; extra lines go into
-// every zoo.cfg. Nothing is started.
+// newEnsemble writes zoo.cfg and myid for n members on loopback; extra
+// lines go into every zoo.cfg. Nothing is started.
 func newEnsemble(t *testing.T, n int, extra string) *ensemble {
+	t.Helper()
+	return newEnsembleOn(t, nil, n, extra)
+}
+
+// newNetnsEnsemble is newEnsemble with every member in a network namespace
+// of its own (netns_test.go), so that the test can cut members off.
+func newNetnsEnsemble(t *testing.T, n int, extra string) *ensemble {
+	t.Helper()
+	requireNetns(t)
+	return newEnsembleOn(t, newNetnsNet(t), n, extra)
+}
+
+func newEnsembleOn(t *testing.T, nn *netnsNet, n int, extra string) *ensemble {
 	t.Helper()
 	// Every port at once, the AdminServer's too: ports picked later could
 	// collide with these, which are free until the members start.
 	ports := freePorts(t, 4*n)
-	e := &ensemble{t: t}
+	e := &ensemble{t: t, net: nn}
 	defer t.Cleanup(e.checkLogs) // after every process is stopped
 	var lines strings.Builder
 	for i := range n {
-		m := &member{id: i + 1, dir: t.TempDir(), clientPort: ports[4*i], quorumPort: ports[4*i+1], elec: ports[4*i+2], adminPort: ports[4*i+3]}
+		m := &member{id: i + 1, dir: t.TempDir(), clientPort: ports[4*i], quorumPort: ports[4*i+1], elec: ports[4*i+2], adminPort: ports[4*i+3],
+			host: "127.0.0.1"}
+		if nn != nil {
+			m.netns, m.host = nn.addHost(m.id)
+		}
 		e.members = append(e.members, m)
-		fmt.Fprintf(&lines, "server.%d=127.0.0.1:%d:%d;127.0.0.1:%d\n", m.id, m.quorumPort, m.elec, m.clientPort)
+		fmt.Fprintf(&lines, "server.%d=%s:%d:%d;%s:%d\n", m.id, m.host, m.quorumPort, m.elec, m.host, m.clientPort)
 	}
 	for _, m := range e.members {
 		cfg := fmt.Sprintf("tickTime=2000\ninitLimit=10\nsyncLimit=5\ndataDir=%s\n4lw.commands.whitelist=*\nadmin.enableServer=false\n%s%s",
@@ -128,7 +148,12 @@ func (e *ensemble) start(id int) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	cmd := exec.Command(binary, append([]string{"server", "--config", filepath.Join(m.dir, "zoo.cfg"), "--log-level", "debug"}, m.args...)...)
+	args := append([]string{"server", "--config", filepath.Join(m.dir, "zoo.cfg"), "--log-level", "debug"}, m.args...)
+	cmd := exec.Command(binary, args...)
+	if m.netns != "" {
+		// ip execs the server in place: the PID is the server's.
+		cmd = exec.Command("ip", append([]string{"netns", "exec", m.netns, binary}, args...)...)
+	}
 	cmd.Stdout, cmd.Stderr = logf, logf
 	if err := cmd.Start(); err != nil {
 		logf.Close()
@@ -179,7 +204,7 @@ func (e *ensemble) running(id int) bool {
 
 // fourLetter sends a four-letter word and returns the answer ("" on error).
 func fourLetter(addr, cmd string) string {
-	nc, err := net.DialTimeout("tcp", addr, time.Second)
+	nc, err := dial("tcp", addr, time.Second)
 	if err != nil {
 		return ""
 	}
@@ -259,7 +284,7 @@ func (e *ensemble) connect(ids ...int) *zk.Conn {
 	for _, id := range ids {
 		addrs = append(addrs, e.members[id-1].clientAddr())
 	}
-	c, ev, err := zk.Connect(addrs, 6*time.Second, zk.WithLogger(quiet{}))
+	c, ev, err := zk.Connect(addrs, 6*time.Second, zk.WithLogger(quiet{}), zk.WithDialer(dial))
 	if err != nil {
 		e.t.Fatal(err)
 	}

@@ -33,7 +33,7 @@ func (m *member) line(role string) string {
 func (e *ensemble) addMember(extra, role string, join bool) *member {
 	e.t.Helper()
 	ports := freePorts(e.t, 3)
-	m := &member{id: len(e.members) + 1, dir: e.t.TempDir(), clientPort: ports[0], quorumPort: ports[1], elec: ports[2]}
+	m := &member{id: len(e.members) + 1, dir: e.t.TempDir(), clientPort: ports[0], quorumPort: ports[1], elec: ports[2], host: "127.0.0.1"}
 	e.members = append(e.members, m)
 	var lines strings.Builder
 	for _, x := range e.members {
