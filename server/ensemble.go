@@ -251,11 +251,12 @@ func (s *Server) leadershipLoop(obs chan raft.Observation, observer *raft.Observ
 	var last raft.ServerID
 	selfID := raft.ServerID(strconv.Itoa(e.self.ID))
 	check := func() {
-		_, id := s.node.raft.LeaderWithID()
+		addr, id := s.node.raft.LeaderWithID()
 		if id == last {
 			return
 		}
 		last = id
+		e.fwd.LeaderChanged(string(addr), addr != "", s.opts.TickTime)
 		gen := e.leaderGen.Add(1)
 		e.mu.Lock()
 		clear(e.failing)

@@ -145,6 +145,28 @@ func (f *Forwarder) waitLeader() (string, error) {
 	}
 }
 
+// LeaderChanged tells the forwarder that the leader is now at addr (known
+// false: none is known). A connection to another member may still deliver
+// the answers it owes (a leader handing over relays the writes it held) for
+// grace, then fails with ErrConnLost. A request to a leader that vanished
+// without closing the connection (its host crashed, a partition) would
+// otherwise wait until a later request came to replace the connection,
+// which may never happen. A change back to the connection's own member
+// lifts the limit.
+func (f *Forwarder) LeaderChanged(addr string, known bool, grace time.Duration) {
+	f.mu.Lock()
+	fc := f.cur
+	f.mu.Unlock()
+	if fc == nil {
+		return
+	}
+	if known && fc.addr == addr {
+		fc.nc.SetReadDeadline(time.Time{})
+		return
+	}
+	fc.nc.SetReadDeadline(time.Now().Add(grace))
+}
+
 // Close fails outstanding calls and refuses new ones.
 func (f *Forwarder) Close() {
 	f.mu.Lock()
