@@ -172,7 +172,7 @@ func (s *Server) openEnsemble() (*ensemble, raft.Transport, error) {
 func (s *Server) startEnsemble() {
 	e := s.ens
 	hb := max(s.opts.TickTime/2, 50*time.Millisecond)
-	e.fwd = cluster.NewForwarder(s.leaderQuorumAddr, s.opts.TickTime, 4*hb, s.log)
+	e.fwd = cluster.NewForwarder(s.leaderQuorumAddr, s.opts.TickTime, 4*hb, s.opts.TickTime, s.log)
 	e.fwd.OnWriteDone(e.commits.learned)
 	go cluster.Serve(e.mux.Listener(cluster.ProtoForward), (*forwardHandler)(s), s.log)
 	go serveCommitPushes(e.mux.Listener(cluster.ProtoCommit), e.commits)
@@ -256,7 +256,7 @@ func (s *Server) leadershipLoop(obs chan raft.Observation, observer *raft.Observ
 			return
 		}
 		last = id
-		e.fwd.LeaderChanged(string(addr), addr != "", s.opts.TickTime)
+		e.fwd.LeaderChanged(string(addr), addr != "")
 		gen := e.leaderGen.Add(1)
 		e.mu.Lock()
 		clear(e.failing)

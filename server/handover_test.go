@@ -11,12 +11,17 @@ import (
 	"github.com/hashicorp/raft"
 )
 
-// TestTransferKeepsWrites: clients of the leader write without pause while
-// it hands leadership to another member; no write fails and no connection
-// is lost: writes arriving during the transfer are held and then forwarded
-// to the new leader (before the hold, raft refused them and the
-// connections closed). Three rounds, each with fresh clients on whichever
-// member leads.
+// TestTransferKeepsWrites: clients write without pause, each with one write
+// in flight as applications' synchronous calls have, while the leader hands
+// leadership to another member; no write fails and no connection is lost.
+// The leader's own clients' writes arriving during the transfer are held
+// and then forwarded to the new leader (before the hold, raft refused them
+// and the connections closed). So are those the third member forwarded to
+// it, by the third member and by the new leader while it still followed:
+// a member keeps its connection to the old leader open until those are
+// answered while its next writes go to the new one (before, it closed it
+// and the connections of the clients waiting on it). Three rounds, each
+// with fresh clients on all three members.
 func TestTransferKeepsWrites(t *testing.T) {
 	// Without the preference a new leader keeps leading, so each round has
 	// exactly one move.
@@ -39,11 +44,14 @@ func TestTransferKeepsWrites(t *testing.T) {
 		from := current()
 		var stop atomic.Bool
 		var wg sync.WaitGroup
-		errs := make(chan error, 8)
+		errs := make(chan error, 16)
 		var acked, afterMove atomic.Int64
 		var moved atomic.Bool
-		for i := 0; i < 3; i++ {
-			c, ev := connect(t, from, 10*time.Second)
+		to := servers[int(from.opts.ServerID)%len(servers)]
+		third := servers[int(to.opts.ServerID)%len(servers)]
+		for i := 0; i < 9; i++ {
+			on := []*Server{from, third, to}[i/3]
+			c, ev := connect(t, on, 10*time.Second)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -73,7 +81,6 @@ func TestTransferKeepsWrites(t *testing.T) {
 			}()
 		}
 		time.Sleep(100 * time.Millisecond) // writes in flight when the transfer starts
-		to := servers[int(from.opts.ServerID)%len(servers)]
 		if !from.transferTo(raft.ServerID(fmt.Sprint(to.opts.ServerID)), raft.ServerAddress(to.ens.self.QuorumAddr)) {
 			t.Fatalf("round %d: transfer from %d to %d failed", round, from.opts.ServerID, to.opts.ServerID)
 		}

@@ -188,7 +188,7 @@ func serveFake(t *testing.T, h Handler) *Mux {
 func TestForwardPipelinesInOrder(t *testing.T) {
 	h := &fakeLeader{syncZxid: 0x500000007}
 	m := serveFake(t, h)
-	f := NewForwarder(func() (string, bool) { return m.Advertise(), true }, time.Second, time.Second, nil)
+	f := NewForwarder(func() (string, bool) { return m.Advertise(), true }, time.Second, time.Second, time.Second, nil)
 	defer f.Close()
 	var doneMu sync.Mutex
 	var done [][]byte // what OnWriteDone saw; the fake leader answers with the entry
@@ -233,7 +233,7 @@ func TestForwardPipelinesInOrder(t *testing.T) {
 
 func TestForwardNotLeader(t *testing.T) {
 	m := serveFake(t, &fakeLeader{notLead: true})
-	f := NewForwarder(func() (string, bool) { return m.Advertise(), true }, time.Second, time.Second, nil)
+	f := NewForwarder(func() (string, bool) { return m.Advertise(), true }, time.Second, time.Second, time.Second, nil)
 	defer f.Close()
 	if err := f.Send(KindWrite, []byte("x")).Wait(); !errors.Is(err, ErrNotLeader) {
 		t.Fatalf("err = %v, want ErrNotLeader", err)
@@ -241,7 +241,7 @@ func TestForwardNotLeader(t *testing.T) {
 }
 
 func TestForwardNoLeaderDoesNotHang(t *testing.T) {
-	f := NewForwarder(func() (string, bool) { return "", false }, time.Second, 50*time.Millisecond, nil)
+	f := NewForwarder(func() (string, bool) { return "", false }, time.Second, 50*time.Millisecond, time.Second, nil)
 	start := time.Now()
 	if err := f.Send(KindWrite, []byte("x")).Wait(); !errors.Is(err, ErrNoLeader) {
 		t.Fatalf("err = %v, want ErrNoLeader", err)
@@ -257,7 +257,7 @@ func TestForwardConnLost(t *testing.T) {
 	h := &fakeLeader{release: make(chan struct{})}
 	m := serveFake(t, h)
 	addr := m.Advertise()
-	f := NewForwarder(func() (string, bool) { return addr, true }, time.Second, time.Second, nil)
+	f := NewForwarder(func() (string, bool) { return addr, true }, time.Second, time.Second, time.Second, nil)
 	defer f.Close()
 	c := f.Send(KindWrite, []byte("x"))
 	for {
@@ -287,5 +287,50 @@ func TestForwardConnLost(t *testing.T) {
 	c2 := f.Send(KindWrite, []byte("y"))
 	if err := c2.Wait(); err != nil || c2.Gen == c.Gen {
 		t.Fatalf("after redial: err %v, gen %d (before %d)", err, c2.Gen, c.Gen)
+	}
+}
+
+// TestForwardRetiresOldLeader: when the leader changes, a call pending on
+// the old leader still gets its answer while new calls go to the new one;
+// a call the old leader never answers fails once the grace is over.
+func TestForwardRetiresOldLeader(t *testing.T) {
+	old := &fakeLeader{release: make(chan struct{})}
+	mOld, mNew := serveFake(t, old), serveFake(t, &fakeLeader{})
+	var mu sync.Mutex
+	addr := mOld.Advertise()
+	leader := func() (string, bool) { mu.Lock(); defer mu.Unlock(); return addr, true }
+	moveTo := func(m *Mux) { mu.Lock(); addr = m.Advertise(); mu.Unlock() }
+	const grace = 300 * time.Millisecond
+	f := NewForwarder(leader, time.Second, time.Second, grace, nil)
+	defer f.Close()
+
+	held := f.Send(KindWrite, []byte("held"))
+	moveTo(mNew)
+	f.LeaderChanged(mNew.Advertise(), true)
+	next := f.Send(KindWrite, []byte("next"))
+	if err := next.Wait(); err != nil || next.Gen == held.Gen {
+		t.Fatalf("a call after the change: err %v, gen %d (the pending one's %d)", err, next.Gen, held.Gen)
+	}
+	close(old.release)
+	if err := held.Wait(); err != nil || string(held.Payload) != "held" {
+		t.Fatalf("the call pending on the old leader: %v %q, want its answer", err, held.Payload)
+	}
+
+	// An old leader that never answers.
+	silent := &fakeLeader{release: make(chan struct{})}
+	defer close(silent.release)
+	mSilent := serveFake(t, silent)
+	moveTo(mSilent)
+	lost := f.Send(KindWrite, []byte("lost"))
+	moveTo(mNew)
+	start := time.Now()
+	f.LeaderChanged(mNew.Advertise(), true)
+	select {
+	case <-lost.Done():
+	case <-time.After(5 * time.Second):
+		t.Fatal("a call the old leader never answers still pending 5s after the change")
+	}
+	if !errors.Is(lost.Err, ErrConnLost) || time.Since(start) < grace {
+		t.Fatalf("err %v after %v, want ErrConnLost after the %v grace", lost.Err, time.Since(start), grace)
 	}
 }

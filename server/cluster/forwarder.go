@@ -45,14 +45,24 @@ func failed(err error) *Call {
 // Forwarder is a follower's side of the forwarding protocol: one pipelined
 // connection to whichever member leads, redialled when the leader changes
 // or the connection breaks.
+//
+// When the leader changes, the connection to the old one is retired rather
+// than closed: new requests go to the new leader, while the retired
+// connection still takes the answers it owes (a leader handing over
+// forwards the writes it held and relays the answers) for one grace
+// period, then fails what is left with ErrConnLost. A leader that vanished
+// without closing the connection (its host crashed, a partition) thus
+// fails its requests after the grace instead of never.
 type Forwarder struct {
 	leader      func() (addr string, ok bool)
 	dialTimeout time.Duration
 	leaderWait  time.Duration
+	grace       time.Duration
 	log         *slog.Logger
 
 	mu        sync.Mutex
 	cur       *fconn
+	retired   []*fconn // retired connections that may still owe answers
 	gen       uint64
 	closed    bool
 	writeDone func(payload []byte)
@@ -60,12 +70,13 @@ type Forwarder struct {
 
 // NewForwarder returns a forwarder that asks leader for the leader's quorum
 // address before each request. A request made while no leader is known
-// waits up to leaderWait for one; dialTimeout bounds a connection attempt.
-func NewForwarder(leader func() (string, bool), dialTimeout, leaderWait time.Duration, logger *slog.Logger) *Forwarder {
+// waits up to leaderWait for one; dialTimeout bounds a connection attempt;
+// grace is how long a retired connection may still deliver answers.
+func NewForwarder(leader func() (string, bool), dialTimeout, leaderWait, grace time.Duration, logger *slog.Logger) *Forwarder {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Forwarder{leader: leader, dialTimeout: dialTimeout, leaderWait: leaderWait, log: logger}
+	return &Forwarder{leader: leader, dialTimeout: dialTimeout, leaderWait: leaderWait, grace: grace, log: logger}
 }
 
 // OnWriteDone makes the forwarder call fn with the payload of every
@@ -116,10 +127,7 @@ func (f *Forwarder) conn() (*fconn, error) {
 	if fc := f.cur; fc != nil && !fc.dead() && fc.addr == addr {
 		return fc, nil
 	}
-	if f.cur != nil {
-		f.cur.fail(ErrConnLost)
-		f.cur = nil
-	}
+	f.retireLocked()
 	nc, err := Dial(addr, ProtoForward, f.dialTimeout)
 	if err != nil {
 		f.log.Info("cannot reach the leader to forward", "leader", addr, "err", err)
@@ -146,36 +154,44 @@ func (f *Forwarder) waitLeader() (string, error) {
 }
 
 // LeaderChanged tells the forwarder that the leader is now at addr (known
-// false: none is known). A connection to another member may still deliver
-// the answers it owes (a leader handing over relays the writes it held) for
-// grace, then fails with ErrConnLost. A request to a leader that vanished
-// without closing the connection (its host crashed, a partition) would
-// otherwise wait until a later request came to replace the connection,
-// which may never happen. A change back to the connection's own member
-// lifts the limit.
-func (f *Forwarder) LeaderChanged(addr string, known bool, grace time.Duration) {
+// false: none is known), so that a connection to another member retires
+// even if no request comes to replace it.
+func (f *Forwarder) LeaderChanged(addr string, known bool) {
 	f.mu.Lock()
+	defer f.mu.Unlock()
+	if fc := f.cur; fc != nil && (!known || fc.addr != addr) {
+		f.retireLocked()
+	}
+}
+
+// retireLocked retires the current connection, if any. f.mu is held.
+func (f *Forwarder) retireLocked() {
 	fc := f.cur
-	f.mu.Unlock()
 	if fc == nil {
 		return
 	}
-	if known && fc.addr == addr {
-		fc.nc.SetReadDeadline(time.Time{})
-		return
+	f.cur = nil
+	live := f.retired[:0]
+	for _, r := range f.retired {
+		if !r.dead() {
+			live = append(live, r)
+		}
 	}
-	fc.nc.SetReadDeadline(time.Now().Add(grace))
+	f.retired = append(live, fc)
+	fc.retire(f.grace)
 }
 
 // Close fails outstanding calls and refuses new ones.
 func (f *Forwarder) Close() {
 	f.mu.Lock()
 	f.closed = true
-	fc := f.cur
-	f.cur = nil
+	conns := append(f.retired, f.cur)
+	f.cur, f.retired = nil, nil
 	f.mu.Unlock()
-	if fc != nil {
-		fc.fail(net.ErrClosed)
+	for _, fc := range conns {
+		if fc != nil {
+			fc.fail(net.ErrClosed)
+		}
 	}
 }
 
@@ -193,6 +209,7 @@ type fconn struct {
 	spare   []byte
 	pending []*Call
 	seq     uint64
+	retired bool  // no longer the current connection: closes once drained
 	err     error // set once the connection failed
 	wake    chan struct{}
 	done    chan struct{}
@@ -233,6 +250,20 @@ func (fc *fconn) send(kind byte, payload []byte) *Call {
 	default:
 	}
 	return c
+}
+
+// retire makes the connection close once every pending call is answered,
+// and fail what is still pending after grace.
+func (fc *fconn) retire(grace time.Duration) {
+	fc.mu.Lock()
+	fc.retired = true
+	idle := len(fc.pending) == 0
+	fc.mu.Unlock()
+	if idle {
+		fc.fail(ErrConnLost)
+		return
+	}
+	fc.nc.SetReadDeadline(time.Now().Add(grace))
 }
 
 func (fc *fconn) writeLoop() {
@@ -291,6 +322,7 @@ func (fc *fconn) readLoop() {
 		c := fc.pending[0]
 		fc.pending[0] = nil
 		fc.pending = fc.pending[1:]
+		drained := fc.retired && len(fc.pending) == 0
 		fc.mu.Unlock()
 		switch hdr[12] {
 		case statusOK:
@@ -302,6 +334,10 @@ func (fc *fconn) readLoop() {
 			c.finish(nil, ErrNotLeader)
 		default:
 			c.finish(nil, errors.New("cluster: leader: "+string(payload)))
+		}
+		if drained {
+			fc.fail(ErrConnLost) // nothing is pending: just the close
+			return
 		}
 	}
 }

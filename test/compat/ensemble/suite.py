@@ -320,9 +320,10 @@ def restore():
     if os.environ.get("ZK_TARGET", "zkraft") == "zkraft":
         # zkraft hands leadership to the highest server id for initLimit
         # ticks (5 s here) after an election (ZooKeeper's own election would
-        # have picked it); a follower's writes in flight during that move
-        # still cost a connection loss, so the next case starts once the
-        # leader is the highest member or has led for longer than that.
+        # have picked it); modes read during that move disagree, and a
+        # client pipelining writes through a follower can lose its
+        # connection, so the next case starts once the leader is the
+        # highest member or has led for longer than that.
         seen = {"leader": 0, "since": time.monotonic()}
 
         def settled():
