@@ -115,6 +115,7 @@ type ensemble struct {
 	fwd  *cluster.Forwarder
 
 	commits *commitNotifier // commits learned from the leader's answers (commitnotice.go)
+	gate    *proposalGate   // the leader's batch in flight (proposals.go)
 
 	gossip    *gossip.Node // nil when it could not start (gossip.go)
 	adminAddr atomic.Value // string: the AdminServer's address, "" if none
@@ -174,6 +175,7 @@ func (s *Server) startEnsemble() {
 	hb := max(s.opts.TickTime/2, 50*time.Millisecond)
 	e.fwd = cluster.NewForwarder(s.leaderQuorumAddr, s.opts.TickTime, 4*hb, s.opts.TickTime, s.log)
 	e.fwd.OnWriteDone(e.commits.learned)
+	e.gate = newProposalGate(s.node.raft.Apply, s.quit)
 	go cluster.Serve(e.mux.Listener(cluster.ProtoForward), (*forwardHandler)(s), s.log)
 	go serveCommitPushes(e.mux.Listener(cluster.ProtoCommit), e.commits)
 

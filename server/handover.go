@@ -88,6 +88,7 @@ func (s *Server) transferHolding(transfer func() error) error {
 	h := &s.ens.hold
 	h.start()
 	defer s.releaseHeld()
+	s.ens.gate.flush() // writes that passed the hold go before the barrier
 	if err := s.node.raft.Barrier(s.opts.syncTimeout()).Error(); err != nil {
 		return err
 	}

@@ -327,8 +327,11 @@ func (cs *connSet) closeAll() {
 
 // propose hands a log entry to raft (this server leads) and counts it for
 // the proposal figures of srvr and mntr. Every entry zkraft proposes goes
-// through here.
+// through here; an ensemble's go through its proposal gate (proposals.go).
 func (s *Server) propose(entry []byte, timeout time.Duration) raft.ApplyFuture {
 	s.stats.proposals.add(len(entry))
+	if s.ens != nil && s.ens.gate != nil {
+		return s.ens.gate.propose(entry, timeout)
+	}
 	return s.node.raft.Apply(entry, timeout)
 }
