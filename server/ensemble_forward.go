@@ -3,6 +3,7 @@ package server
 import (
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -63,32 +64,76 @@ func (s *Server) submit(c *conn, entry []byte) raft.ApplyFuture {
 // syncWithLeader brings this server up to the leader's commit at the time
 // of the call: the leader names a zxid covering everything committed, and
 // this server waits until it has applied that far. False means the leader
-// could not be asked or the wait timed out; the caller drops the
-// connection (the client sees a connection loss and retries).
+// could not be asked or the wait timed out (syncLimit ticks in all); the
+// caller drops the connection (the client sees a connection loss and
+// retries).
+//
+// A leader change fails a sync asked of the old leader, and one comes
+// after every restart of the highest sid (ensemble_prefer.go), so a client
+// that synced on a member that had just rejoined saw a connection loss.
+// A sync is safe to repeat: it is asked again until the time is up.
 func (s *Server) syncWithLeader() bool {
-	timeout := s.opts.syncTimeout()
-	if s.node.isLeader() {
-		return s.node.raft.Barrier(timeout).Error() == nil
-	}
-	call := s.ens.fwd.Send(cluster.KindSync, nil)
-	select {
-	case <-call.Done():
-	case <-time.After(timeout):
-		return false
-	}
-	if call.Err != nil || len(call.Payload) != 8 {
-		s.log.Info("sync with the leader failed", "err", call.Err)
-		return false
-	}
-	target := int64(binary.BigEndian.Uint64(call.Payload))
-	deadline := time.Now().Add(timeout)
-	for s.fsm.LastZxid() < target {
-		if time.Now().After(deadline) {
+	deadline := time.Now().Add(s.opts.syncTimeout())
+	for {
+		target, err := s.leaderCommit(deadline)
+		if err == nil {
+			for s.fsm.LastZxid() < target {
+				if time.Now().After(deadline) {
+					return false
+				}
+				time.Sleep(time.Millisecond)
+			}
+			return true
+		}
+		if !syncRetryable(err) || time.Now().Add(syncRetryPause).After(deadline) {
+			s.log.Info("sync with the leader failed", "err", err)
 			return false
 		}
-		time.Sleep(time.Millisecond)
+		select {
+		case <-s.quit:
+			return false
+		case <-time.After(syncRetryPause):
+		}
 	}
-	return true
+}
+
+// syncRetryPause is the wait before a failed sync is asked again.
+const syncRetryPause = 20 * time.Millisecond
+
+var errSyncTimeout = errors.New("server: no answer to the sync in time")
+
+// syncRetryable tells the failures of a leader change, worth asking again,
+// from those where waiting would not help: no leader known (a member cut
+// off stops at once, as before), no answer in time, raft stopped.
+func syncRetryable(err error) bool {
+	return !errors.Is(err, cluster.ErrNoLeader) && !errors.Is(err, errSyncTimeout) &&
+		!errors.Is(err, raft.ErrRaftShutdown)
+}
+
+// leaderCommit asks the leader (this server, or the one forwarded to) for
+// a zxid covering every committed write.
+func (s *Server) leaderCommit(deadline time.Time) (int64, error) {
+	if s.node.isLeader() {
+		if err := s.node.raft.Barrier(time.Until(deadline)).Error(); err != nil {
+			return 0, err
+		}
+		return s.fsm.LastZxid(), nil
+	}
+	call := s.ens.fwd.Send(cluster.KindSync, nil)
+	t := time.NewTimer(time.Until(deadline))
+	defer t.Stop()
+	select {
+	case <-call.Done():
+	case <-t.C:
+		return 0, errSyncTimeout
+	}
+	if call.Err != nil {
+		return 0, call.Err
+	}
+	if len(call.Payload) != 8 {
+		return 0, fmt.Errorf("server: a sync answer of %d bytes, want 8", len(call.Payload))
+	}
+	return int64(binary.BigEndian.Uint64(call.Payload)), nil
 }
 
 // touchReportLoop sends the leader, about every half tick, the sessions this

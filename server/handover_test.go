@@ -20,8 +20,11 @@ import (
 // it, by the third member and by the new leader while it still followed:
 // a member keeps its connection to the old leader open until those are
 // answered while its next writes go to the new one (before, it closed it
-// and the connections of the clients waiting on it). Three rounds, each
-// with fresh clients on all three members.
+// and the connections of the clients waiting on it). Beside the writers,
+// one client on each member syncs without pause: a sync that reached the
+// old leader as it handed over failed and cost its connection, and is now
+// asked again of the new one (syncWithLeader). Three rounds, each with
+// fresh clients on all three members.
 func TestTransferKeepsWrites(t *testing.T) {
 	// Without the preference a new leader keeps leading, so each round has
 	// exactly one move.
@@ -49,19 +52,29 @@ func TestTransferKeepsWrites(t *testing.T) {
 		var moved atomic.Bool
 		to := servers[int(from.opts.ServerID)%len(servers)]
 		third := servers[int(to.opts.ServerID)%len(servers)]
-		for i := 0; i < 9; i++ {
-			on := []*Server{from, third, to}[i/3]
+		for i := 0; i < 12; i++ {
+			on := []*Server{from, third, to}[i/4]
+			syncs := i%4 == 3
 			c, ev := connect(t, on, 10*time.Second)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				for n := 0; !stop.Load(); n++ {
-					if _, err := c.Create(fmt.Sprintf("/r%d-w%d-%d", round, i, n), nil, 0, zk.WorldACL(zk.PermAll)); err != nil {
+					var err error
+					if syncs {
+						_, err = c.Sync("/")
+					} else {
+						_, err = c.Create(fmt.Sprintf("/r%d-w%d-%d", round, i, n), nil, 0, zk.WorldACL(zk.PermAll))
+					}
+					if err != nil {
 						select {
-						case errs <- fmt.Errorf("round %d, client %d, write %d: %w", round, i, n, err):
+						case errs <- fmt.Errorf("round %d, client %d, op %d: %w", round, i, n, err):
 						default:
 						}
 						return
+					}
+					if syncs {
+						continue
 					}
 					acked.Add(1)
 					if moved.Load() {

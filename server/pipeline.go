@@ -273,18 +273,26 @@ func (s *Server) onApply(r *fsm.Result) {
 		s.watches.trigger(r.Events, r.Zxid)
 	}
 	if w, ok := s.pending.pop(r.SessionID, r.Cxid, r.Op); ok {
-		if r.Op == fsm.OpMoveSession {
+		switch r.Op {
+		case fsm.OpMoveSession:
 			// Nothing to answer: the connect response went out already.
-		} else if r.Op == protocol.OpCreateSession {
+			w.c.endWrite()
+		case protocol.OpCreateSession:
 			w.c.sessionCreated(r)
-		} else {
-			w.c.outMu.Lock()
-			w.c.appendReplyLocked(w.xid, r.Zxid, r.Err, r.Resp)
-			w.c.outMu.Unlock()
+			w.c.endWrite()
+		default:
+			// Counted, and no longer outstanding, before the writer can
+			// send the reply: a client that reads it and then asks for
+			// mntr or /metrics sees its request. endWrite inside outMu
+			// (wmu is a leaf lock) also keeps a read or ping that waited
+			// for this write from queueing its reply first.
 			s.stats.observe(r.Op, w.start, true)
 			w.c.stats.observe(w.start)
+			w.c.outMu.Lock()
+			w.c.appendReplyLocked(w.xid, r.Zxid, r.Err, r.Resp)
+			w.c.endWrite()
+			w.c.outMu.Unlock()
 		}
-		w.c.endWrite()
 	}
 	for _, id := range r.Closed {
 		s.sessionEnded(id)
