@@ -102,12 +102,25 @@ const syncRetryPause = 20 * time.Millisecond
 
 var errSyncTimeout = errors.New("server: no answer to the sync in time")
 
-// syncRetryable tells the failures of a leader change, worth asking again,
-// from those where waiting would not help: no leader known (a member cut
-// off stops at once, as before), no answer in time, raft stopped.
+// syncRetryable: the sync failed because leadership moved (the member
+// asked no longer leads, or the connection to the old leader was retired),
+// so the new leader is worth asking. Anything else ends the sync at once:
+// no leader known (a member cut off stops as before), no answer in time,
+// raft stopped.
 func syncRetryable(err error) bool {
-	return !errors.Is(err, cluster.ErrNoLeader) && !errors.Is(err, errSyncTimeout) &&
-		!errors.Is(err, raft.ErrRaftShutdown)
+	return errors.Is(err, cluster.ErrNotLeader) || errors.Is(err, cluster.ErrConnLost)
+}
+
+// barrierErr maps raft's answers that leadership moved or is moving away
+// during a barrier to cluster.ErrNotLeader: ask the new leader. Only for
+// barriers, which change nothing; a write whose leadership was lost may
+// still commit and must not be called "not the leader".
+func barrierErr(err error) error {
+	if errors.Is(err, raft.ErrNotLeader) || errors.Is(err, raft.ErrLeadershipLost) ||
+		errors.Is(err, raft.ErrLeadershipTransferInProgress) {
+		return cluster.ErrNotLeader
+	}
+	return err
 }
 
 // leaderCommit asks the leader (this server, or the one forwarded to) for
@@ -115,7 +128,7 @@ func syncRetryable(err error) bool {
 func (s *Server) leaderCommit(deadline time.Time) (int64, error) {
 	if s.node.isLeader() {
 		if err := s.node.raft.Barrier(time.Until(deadline)).Error(); err != nil {
-			return 0, err
+			return 0, barrierErr(err)
 		}
 		return s.fsm.LastZxid(), nil
 	}
@@ -240,10 +253,7 @@ func (h *forwardHandler) SyncZxid() (int64, error) {
 	// to apply here, so the zxid covers every write acknowledged anywhere
 	// before the sync arrived.
 	if err := s.node.raft.Barrier(s.opts.syncTimeout()).Error(); err != nil {
-		if errors.Is(err, raft.ErrNotLeader) {
-			return 0, cluster.ErrNotLeader
-		}
-		return 0, err
+		return 0, barrierErr(err)
 	}
 	return s.fsm.LastZxid(), nil
 }

@@ -36,6 +36,7 @@ type proposalGate struct {
 	busy   bool              // a batch is in flight (run waits for its last future)
 	closed bool              // the server stopped: everything goes straight to raft
 	queue  []*queuedProposal // in arrival order
+	sent   chan struct{}     // closed once the queue went to raft (nil: queue empty)
 	flight chan *sharedFuture
 }
 
@@ -63,11 +64,12 @@ func (f *sharedFuture) Index() uint64         { <-f.done; return f.ApplyFuture.I
 func (f *sharedFuture) Response() interface{} { <-f.done; return f.ApplyFuture.Response() }
 
 // queuedProposal is a proposal waiting for the batch in flight; it is also
-// its caller's future, answering once raft's future does.
+// its caller's future, answering once raft's future does. The proposals of
+// one queue share their sent channel.
 type queuedProposal struct {
 	entry   []byte
 	timeout time.Duration
-	sent    chan struct{} // closed once f is set
+	sent    <-chan struct{} // closed once f is set
 	f       raft.ApplyFuture
 }
 
@@ -107,7 +109,10 @@ func (g *proposalGate) propose(entry []byte, timeout time.Duration) raft.ApplyFu
 		g.flight <- f
 		return f
 	}
-	q := &queuedProposal{entry: entry, timeout: timeout, sent: make(chan struct{})}
+	if g.sent == nil {
+		g.sent = make(chan struct{})
+	}
+	q := &queuedProposal{entry: entry, timeout: timeout, sent: g.sent}
 	g.queue = append(g.queue, q)
 	return q
 }
@@ -123,6 +128,9 @@ func (g *proposalGate) flush() {
 // future of the last proposal, for the gate to wait on (nil for an empty
 // queue). mu is held.
 func (g *proposalGate) sendQueued(track bool) *sharedFuture {
+	if len(g.queue) == 0 {
+		return nil
+	}
 	var last *sharedFuture
 	for i, q := range g.queue {
 		q.f = g.apply(q.entry, q.timeout)
@@ -130,8 +138,9 @@ func (g *proposalGate) sendQueued(track bool) *sharedFuture {
 			last = share(q.f)
 			q.f = last
 		}
-		close(q.sent)
 	}
+	close(g.sent)
+	g.sent = nil
 	clear(g.queue)
 	g.queue = g.queue[:0]
 	return last
