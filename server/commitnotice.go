@@ -24,10 +24,11 @@ import (
 // comes after the leader's apply future succeeded. So the leader puts the
 // entry's index and term in that answer, and the follower hands its own raft
 // the AppendEntries the leader would send next with nothing new in it:
-// term T, previous entry (index I, term T), leader commit I. It goes over
-// this member's own raft transport (a loopback connection to its quorum
-// port), so the follower's raft handles it in its main loop like any other
-// RPC and applies its usual checks: an older term is refused; the entry at I
+// term T, previous entry (index I, term T), leader commit I. It goes in
+// through this member's own raft transport (cluster.Transport.Inject, in
+// process: no connection to its own quorum port), so the follower's raft
+// handles it in its main loop like any other RPC and applies its usual
+// checks: an older term is refused; the entry at I
 // must exist with term T, which by raft's log matching makes every entry up
 // to I identical to the leader's. Raft alone moves the commit index and
 // applies, and only entries the leader committed. The notice does not move
@@ -112,7 +113,6 @@ func (s *Server) commitNoticeLoop() {
 	defer s.wg.Done()
 	n := s.ens.commits
 	selfID := raft.ServerID(strconv.Itoa(s.ens.self.ID))
-	selfAddr := raft.ServerAddress(s.ens.self.QuorumAddr)
 	for {
 		select {
 		case <-s.quit:
@@ -139,8 +139,7 @@ func (s *Server) commitNoticeLoop() {
 			PrevLogTerm:       term,
 			LeaderCommitIndex: index,
 		}
-		var resp raft.AppendEntriesResponse
-		err := s.node.trans.AppendEntries(selfID, selfAddr, req, &resp)
+		resp, err := s.ens.trans.Inject(req)
 		switch {
 		case err != nil:
 			s.log.Debug("commit notice to own raft failed", "index", index, "err", err)

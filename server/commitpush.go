@@ -28,8 +28,11 @@ import (
 // from the leader's answers (commitnotice.go). The leader now sends every
 // other member the same notice, the index and term of its last applied entry,
 // over the quorum port (cluster.ProtoCommit), whenever it has applied its
-// whole log: then no AppendEntries is on its way that would carry the commit
-// soon. Under load there always is one, and nothing is sent. The member
+// whole log and no batch of proposals is in flight (proposals.go): then no
+// AppendEntries is on its way that would carry the commit soon. Under load
+// the next batch goes to raft the moment one applied, the AppendEntries
+// that sends it carries the commit, and nothing is pushed; the gate pokes
+// the pusher when its last batch applied and none follows. The member
 // hands the notice to its commit-notice loop, which feeds it to its own raft
 // with raft's checks (commitnotice.go): only for an entry of raft's current
 // term that the member's log holds.
@@ -54,6 +57,12 @@ func newCommitPusher(logger *slog.Logger) *commitPusher {
 func (p *commitPusher) applied(index, term uint64) {
 	p.term.Store(term)
 	p.index.Store(index)
+	p.poke()
+}
+
+// poke makes the push loop look again (the proposal gate calls it when its
+// last batch applied).
+func (p *commitPusher) poke() {
 	select {
 	case p.wake <- struct{}{}:
 	default:
@@ -161,7 +170,7 @@ func (s *Server) commitPushLoop() {
 		case <-p.wake:
 			index, term := p.index.Load(), p.term.Load()
 			r := s.node.raft
-			if index <= sent || r.State() != raft.Leader || r.LastIndex() > index {
+			if index <= sent || r.State() != raft.Leader || r.LastIndex() > index || s.ens.gate.inFlight() {
 				continue
 			}
 			if t := r.CurrentTerm(); t != peersTerm {

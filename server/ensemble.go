@@ -110,9 +110,10 @@ func bootstrapConfiguration(o *Options, id raft.ServerID, addr raft.ServerAddres
 // ensemble is a server's ensemble state: the quorum port, the forwarder to
 // the leader and the leadership bookkeeping.
 type ensemble struct {
-	self Member
-	mux  *cluster.Mux
-	fwd  *cluster.Forwarder
+	self  Member
+	mux   *cluster.Mux
+	trans *cluster.Transport // raft's, on the quorum port
+	fwd   *cluster.Forwarder
 
 	commits *commitNotifier // commits learned from the leader's answers (commitnotice.go)
 	gate    *proposalGate   // the leader's batch in flight (proposals.go)
@@ -165,8 +166,8 @@ func (s *Server) openEnsemble() (*ensemble, raft.Transport, error) {
 		push: newCommitPusher(s.log), configs: make(chan []byte, 1)}
 	e.readyGen.Store(^uint64(0)) // not ready before a takeOver
 	e.adminAddr.Store("")
-	trans := mux.NewTransport(s.opts.syncTimeout(), newHclog(s.log, "raft-net"))
-	return e, trans, nil
+	e.trans = mux.NewTransport(s.opts.syncTimeout(), newHclog(s.log, "raft-net"))
+	return e, e.trans, nil
 }
 
 // startEnsemble runs the ensemble's goroutines once raft is open.
@@ -175,7 +176,7 @@ func (s *Server) startEnsemble() {
 	hb := max(s.opts.TickTime/2, 50*time.Millisecond)
 	e.fwd = cluster.NewForwarder(s.leaderQuorumAddr, s.opts.TickTime, 4*hb, s.opts.TickTime, s.log)
 	e.fwd.OnWriteDone(e.commits.learned)
-	e.gate = newProposalGate(s.node.raft.Apply, s.quit)
+	e.gate = newProposalGate(s.node.raft.Apply, e.push.poke, s.quit)
 	go cluster.Serve(e.mux.Listener(cluster.ProtoForward), (*forwardHandler)(s), s.log)
 	go serveCommitPushes(e.mux.Listener(cluster.ProtoCommit), e.commits)
 

@@ -224,16 +224,20 @@ type forwardHandler Server
 
 // Propose proposes a follower's write; the answer carries the committed
 // entry's index and term (commitnotice.go).
-func (h *forwardHandler) Propose(entry []byte) func() ([]byte, error) {
+func (h *forwardHandler) Propose(entry []byte) cluster.Outcome {
 	s := (*Server)(h)
 	if w, ok := s.ens.hold.hold(nil, entry); ok {
-		return w.answer
+		return cluster.Outcome{Wait: w.answer}
 	}
 	if !s.node.isLeader() {
-		return func() ([]byte, error) { return nil, cluster.ErrNotLeader }
+		return cluster.Outcome{Wait: func() ([]byte, error) { return nil, cluster.ErrNotLeader }, Settled: cluster.Settled}
 	}
 	f := s.proposeWrite(entry)
-	return func() ([]byte, error) { return proposalAnswer(f) }
+	o := cluster.Outcome{Wait: func() ([]byte, error) { return proposalAnswer(f) }}
+	if sf, ok := f.(interface{ settled() <-chan struct{} }); ok {
+		o.Settled = sf.settled()
+	}
+	return o
 }
 
 func (h *forwardHandler) Touch(ids []int64) {

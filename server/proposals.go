@@ -31,12 +31,14 @@ import (
 // proposalGate queues proposals while a batch is in flight.
 type proposalGate struct {
 	apply func(entry []byte, timeout time.Duration) raft.ApplyFuture
+	idle  func() // called when the last batch in flight applied and none follows
 
 	mu     sync.Mutex
 	busy   bool              // a batch is in flight (run waits for its last future)
 	closed bool              // the server stopped: everything goes straight to raft
 	queue  []*queuedProposal // in arrival order
 	sent   chan struct{}     // closed once the queue went to raft (nil: queue empty)
+	done   chan struct{}     // the queue's settled: closed once all of it applied
 	flight chan *sharedFuture
 }
 
@@ -50,8 +52,8 @@ type sharedFuture struct {
 	err  error
 }
 
-func share(f raft.ApplyFuture) *sharedFuture {
-	return &sharedFuture{ApplyFuture: f, done: make(chan struct{})}
+func share(f raft.ApplyFuture, done chan struct{}) *sharedFuture {
+	return &sharedFuture{ApplyFuture: f, done: done}
 }
 
 func (f *sharedFuture) wait() {
@@ -63,13 +65,17 @@ func (f *sharedFuture) Error() error          { <-f.done; return f.err }
 func (f *sharedFuture) Index() uint64         { <-f.done; return f.ApplyFuture.Index() }
 func (f *sharedFuture) Response() interface{} { <-f.done; return f.ApplyFuture.Response() }
 
+// settled is closed once the future completed (cluster.Outcome.Settled).
+func (f *sharedFuture) settled() <-chan struct{} { return f.done }
+
 // queuedProposal is a proposal waiting for the batch in flight; it is also
 // its caller's future, answering once raft's future does. The proposals of
-// one queue share their sent channel.
+// one queue share their sent and done channels.
 type queuedProposal struct {
 	entry   []byte
 	timeout time.Duration
 	sent    <-chan struct{} // closed once f is set
+	done    <-chan struct{} // closed once the whole queue applied (or f is raft's own)
 	f       raft.ApplyFuture
 }
 
@@ -77,10 +83,15 @@ func (q *queuedProposal) Error() error          { <-q.sent; return q.f.Error() }
 func (q *queuedProposal) Index() uint64         { <-q.sent; return q.f.Index() }
 func (q *queuedProposal) Response() interface{} { <-q.sent; return q.f.Response() }
 
+// settled is closed once the proposal's batch applied, raft's future of
+// every proposal in it with it (raft completes them in log order).
+func (q *queuedProposal) settled() <-chan struct{} { return q.done }
+
 // newProposalGate starts the gate's goroutine, which waits for each batch
-// in flight and sends the next; after quit closes, nothing queues any more.
-func newProposalGate(apply func([]byte, time.Duration) raft.ApplyFuture, quit <-chan struct{}) *proposalGate {
-	g := &proposalGate{apply: apply, flight: make(chan *sharedFuture, 1)}
+// in flight and sends the next, calling idle (when not nil) whenever none
+// follows; after quit closes, nothing queues any more.
+func newProposalGate(apply func([]byte, time.Duration) raft.ApplyFuture, idle func(), quit <-chan struct{}) *proposalGate {
+	g := &proposalGate{apply: apply, idle: idle, flight: make(chan *sharedFuture, 1)}
 	go g.run()
 	go func() {
 		<-quit
@@ -104,17 +115,25 @@ func (g *proposalGate) propose(entry []byte, timeout time.Duration) raft.ApplyFu
 		return g.apply(entry, timeout)
 	}
 	if !g.busy {
-		f := share(g.apply(entry, timeout))
+		f := share(g.apply(entry, timeout), make(chan struct{}))
 		g.busy = true
 		g.flight <- f
 		return f
 	}
 	if g.sent == nil {
-		g.sent = make(chan struct{})
+		g.sent, g.done = make(chan struct{}), make(chan struct{})
 	}
-	q := &queuedProposal{entry: entry, timeout: timeout, sent: g.sent}
+	q := &queuedProposal{entry: entry, timeout: timeout, sent: g.sent, done: g.done}
 	g.queue = append(g.queue, q)
 	return q
+}
+
+// inFlight reports whether a batch is in raft: its apply will be followed
+// by the queued proposals', or by a call of idle.
+func (g *proposalGate) inFlight() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.busy && !g.closed
 }
 
 // flush hands every queued proposal to raft now.
@@ -126,7 +145,8 @@ func (g *proposalGate) flush() {
 
 // sendQueued applies the queue in order. With track it returns the shared
 // future of the last proposal, for the gate to wait on (nil for an empty
-// queue). mu is held.
+// queue), which closes the queue's done channel; without, done closes at
+// once and only raft's futures tell when each proposal applied. mu is held.
 func (g *proposalGate) sendQueued(track bool) *sharedFuture {
 	if len(g.queue) == 0 {
 		return nil
@@ -135,12 +155,15 @@ func (g *proposalGate) sendQueued(track bool) *sharedFuture {
 	for i, q := range g.queue {
 		q.f = g.apply(q.entry, q.timeout)
 		if track && i == len(g.queue)-1 {
-			last = share(q.f)
+			last = share(q.f, g.done)
 			q.f = last
 		}
 	}
+	if !track {
+		close(g.done)
+	}
 	close(g.sent)
-	g.sent = nil
+	g.sent, g.done = nil, nil
 	clear(g.queue)
 	g.queue = g.queue[:0]
 	return last
@@ -165,5 +188,8 @@ func (g *proposalGate) run() {
 			g.flight <- next
 		}
 		g.mu.Unlock()
+		if next == nil && g.idle != nil {
+			g.idle()
+		}
 	}
 }

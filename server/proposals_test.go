@@ -64,7 +64,7 @@ func TestProposalGateBatchesBehindTheOneInFlight(t *testing.T) {
 	r := &fakeRaft{}
 	quit := make(chan struct{})
 	defer close(quit)
-	g := newProposalGate(r.apply, quit)
+	g := newProposalGate(r.apply, nil, quit)
 
 	// Nothing in flight: straight to raft, before propose returns.
 	g.propose([]byte("a"), 0)
@@ -118,7 +118,7 @@ func waitIdle(t *testing.T, g *proposalGate) {
 func TestProposalGateFlushAndClose(t *testing.T) {
 	r := &fakeRaft{}
 	quit := make(chan struct{})
-	g := newProposalGate(r.apply, quit)
+	g := newProposalGate(r.apply, nil, quit)
 	g.propose([]byte("a"), 0)
 	g.propose([]byte("b"), 0)
 	g.flush()
@@ -135,5 +135,68 @@ func TestProposalGateFlushAndClose(t *testing.T) {
 	}
 	for i := 1; i <= 4; i++ {
 		r.commit(i)
+	}
+}
+
+// settledOf is a proposal's cluster.Outcome.Settled.
+func settledOf(t *testing.T, f raft.ApplyFuture) <-chan struct{} {
+	t.Helper()
+	s, ok := f.(interface{ settled() <-chan struct{} })
+	if !ok {
+		t.Fatalf("%T tells no settled channel", f)
+	}
+	return s.settled()
+}
+
+func isClosed(c <-chan struct{}) bool {
+	select {
+	case <-c:
+		return true
+	default:
+		return false
+	}
+}
+
+// A proposal's settled channel closes once its whole batch applied, and the
+// gate calls idle when no batch follows the last.
+func TestProposalGateSettlesBatchesAndReportsIdle(t *testing.T) {
+	r := &fakeRaft{}
+	quit := make(chan struct{})
+	defer close(quit)
+	idle := make(chan struct{}, 8)
+	g := newProposalGate(r.apply, func() { idle <- struct{}{} }, quit)
+	fa := g.propose([]byte("a"), 0)
+	fb := g.propose([]byte("b"), 0)
+	fc := g.propose([]byte("c"), 0)
+	if !g.inFlight() {
+		t.Fatal("the gate says nothing is in flight while a is")
+	}
+	a, b, c := settledOf(t, fa), settledOf(t, fb), settledOf(t, fc)
+	if isClosed(a) || isClosed(b) || isClosed(c) {
+		t.Fatal("a proposal settled before raft applied anything")
+	}
+	r.commit(1)
+	<-a
+	waitEntries(t, r, "a", "b", "c")
+	r.commit(2)                       // b applied, c not yet: the batch has not settled
+	time.Sleep(20 * time.Millisecond) // a negative: no event to wait for; a batch that settled on b would close now
+	if isClosed(b) || isClosed(c) {
+		t.Fatal("the batch [b c] settled before c applied")
+	}
+	select {
+	case <-idle:
+		t.Fatal("idle while the batch [b c] was in flight")
+	default:
+	}
+	r.commit(3)
+	<-b
+	<-c
+	select {
+	case <-idle:
+	case <-time.After(5 * time.Second):
+		t.Fatal("no idle call after the last batch applied")
+	}
+	if g.inFlight() {
+		t.Fatal("the gate says a batch is in flight after idle")
 	}
 }

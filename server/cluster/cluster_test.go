@@ -155,12 +155,12 @@ type fakeLeader struct {
 	syncZxid int64
 }
 
-func (h *fakeLeader) Propose(e []byte) func() ([]byte, error) {
+func (h *fakeLeader) Propose(e []byte) Outcome {
 	h.mu.Lock()
 	h.got = append(h.got, e)
 	notLead, rel := h.notLead, h.release
 	h.mu.Unlock()
-	return func() ([]byte, error) {
+	return Outcome{Wait: func() ([]byte, error) {
 		if rel != nil {
 			<-rel
 		}
@@ -168,7 +168,7 @@ func (h *fakeLeader) Propose(e []byte) func() ([]byte, error) {
 			return nil, ErrNotLeader
 		}
 		return e, nil
-	}
+	}, Settled: rel}
 }
 
 func (h *fakeLeader) Touch(ids []int64) {
@@ -333,4 +333,75 @@ func TestForwardRetiresOldLeader(t *testing.T) {
 	if !errors.Is(lost.Err, ErrConnLost) || time.Since(start) < grace {
 		t.Fatalf("err %v after %v, want ErrConnLost after the %v grace", lost.Err, time.Since(start), grace)
 	}
+}
+
+// writeCounter counts the writes made on a connection.
+type writeCounter struct {
+	net.Conn
+	mu     sync.Mutex
+	writes int
+}
+
+func (w *writeCounter) Write(p []byte) (int, error) {
+	w.mu.Lock()
+	w.writes++
+	w.mu.Unlock()
+	return w.Conn.Write(p)
+}
+
+func (w *writeCounter) count() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.writes
+}
+
+// The answers of a batch leave together, in one write, as soon as the
+// batch settled, even while the next batch's answers are still pending.
+func TestRespondWritesEachSettledBatchOnce(t *testing.T) {
+	leaderEnd, followerEnd := net.Pipe()
+	defer followerEnd.Close()
+	conn := &writeCounter{Conn: leaderEnd}
+	const batch = 20
+	first, second := make(chan struct{}), make(chan struct{})
+	answers := make(chan answer, 2*batch)
+	for i := range 2 * batch {
+		settled := first
+		if i >= batch {
+			settled = second
+		}
+		answers <- answer{seq: uint64(i), Outcome: Outcome{
+			Wait: func() ([]byte, error) {
+				<-settled // as raft's future of a proposal in the batch
+				return binary.BigEndian.AppendUint64(nil, uint64(i)), nil
+			},
+			Settled: settled,
+		}}
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		respond(conn, answers)
+	}()
+	read := func(n int) {
+		t.Helper()
+		followerEnd.SetReadDeadline(time.Now().Add(10 * time.Second))
+		for i := range n {
+			var frame [13 + 8]byte
+			if _, err := io.ReadFull(followerEnd, frame[:]); err != nil {
+				t.Fatalf("answer %d: %v", i, err)
+			}
+		}
+	}
+	close(first)
+	read(batch) // the second batch has not settled: the first must not wait for it
+	if n := conn.count(); n != 1 {
+		t.Fatalf("the first batch's %d answers took %d writes, want 1", batch, n)
+	}
+	close(second)
+	read(batch)
+	if n := conn.count(); n != 2 {
+		t.Fatalf("two batches took %d writes, want 2", n)
+	}
+	close(answers)
+	<-done
 }

@@ -60,15 +60,29 @@ var (
 
 // Handler is what the leader side does with forwarded requests.
 type Handler interface {
-	// Propose hands entry to raft without waiting and returns a function
-	// that waits for the outcome; its payload goes back with the answer.
-	Propose(entry []byte) (wait func() ([]byte, error))
+	// Propose hands entry to raft without waiting and returns its pending
+	// outcome; the payload goes back with the answer.
+	Propose(entry []byte) Outcome
 	// Touch renews the sessions a follower's clients were heard from.
 	Touch(ids []int64)
 	// SyncZxid returns a zxid covering every entry committed so far,
 	// after making sure this member still leads.
 	SyncZxid() (int64, error)
 }
+
+// Outcome is a proposal's pending answer.
+type Outcome struct {
+	// Wait waits for the answer.
+	Wait func() ([]byte, error)
+	// Settled, when not nil, is closed once Wait would return at once. The
+	// leader applies a batch of proposals together; the responder waits
+	// for the batch rather than for each proposal, and writes the batch's
+	// answers in one go. Nil: not known in advance.
+	Settled <-chan struct{}
+}
+
+// Settled is an Outcome's Settled for an answer that is there already.
+var Settled <-chan struct{} = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Serve answers forwarding connections accepted from l until l is closed.
 func Serve(l net.Listener, h Handler, logger *slog.Logger) {
@@ -85,8 +99,8 @@ func Serve(l net.Listener, h Handler, logger *slog.Logger) {
 }
 
 type answer struct {
-	seq  uint64
-	wait func() ([]byte, error)
+	seq uint64
+	Outcome
 }
 
 func serveConn(nc net.Conn, h Handler, logger *slog.Logger) {
@@ -114,18 +128,18 @@ func serveConn(nc net.Conn, h Handler, logger *slog.Logger) {
 		a.seq = seq
 		switch kind {
 		case KindWrite:
-			a.wait = h.Propose(payload)
+			a.Outcome = h.Propose(payload)
 		case KindTouch:
 			ids := make([]int64, len(payload)/8)
 			for i := range ids {
 				ids[i] = int64(binary.BigEndian.Uint64(payload[8*i:]))
 			}
 			h.Touch(ids)
-			a.wait = func() ([]byte, error) { return nil, nil }
+			a.Outcome = Outcome{Wait: func() ([]byte, error) { return nil, nil }, Settled: Settled}
 		case KindSync:
 			// Asked in order with the writes before it, so a sync answers
 			// after them; the barrier itself runs on the responder.
-			a.wait = func() ([]byte, error) {
+			a.Wait = func() ([]byte, error) {
 				z, err := h.SyncZxid()
 				return binary.BigEndian.AppendUint64(nil, uint64(z)), err
 			}
@@ -137,12 +151,32 @@ func serveConn(nc net.Conn, h Handler, logger *slog.Logger) {
 	}
 }
 
-// respond writes the answers in request order, flushing when none is ready.
+// respond writes the answers in request order. Answers that are there go
+// out together: before waiting for one that is not, it flushes what it has,
+// and so it does once no request waits. An answer whose batch is known
+// (Settled) is waited for as part of it: one wake-up and one write for the
+// batch's answers to this member, not one for each.
 func respond(nc net.Conn, answers <-chan answer) {
 	bw := bufio.NewWriterSize(nc, 64<<10)
 	broken := false
+	flush := func() {
+		if broken || bw.Buffered() == 0 {
+			return
+		}
+		nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
+		if err := bw.Flush(); err != nil {
+			broken = true
+			nc.Close()
+		}
+	}
 	for a := range answers {
-		payload, err := a.wait()
+		if !settled(a.Settled) {
+			flush()
+			if a.Settled != nil {
+				<-a.Settled
+			}
+		}
+		payload, err := a.Wait()
 		if broken {
 			continue // drain, so the reader never blocks on a dead peer
 		}
@@ -160,15 +194,22 @@ func respond(nc net.Conn, answers <-chan answer) {
 		bw.Write(hdr[:])
 		bw.Write(payload)
 		if len(answers) == 0 {
-			nc.SetWriteDeadline(time.Now().Add(10 * time.Second))
-			if err := bw.Flush(); err != nil {
-				broken = true
-				nc.Close()
-			}
+			flush()
 		}
 	}
-	if !broken {
-		bw.Flush()
+	flush()
+}
+
+// settled reports whether c is closed (false for nil).
+func settled(c <-chan struct{}) bool {
+	if c == nil {
+		return false
+	}
+	select {
+	case <-c:
+		return true
+	default:
+		return false
 	}
 }
 

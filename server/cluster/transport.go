@@ -1,7 +1,9 @@
 package cluster
 
 import (
+	"errors"
 	"net"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -20,11 +22,88 @@ func (s streamLayer) Dial(addr raft.ServerAddress, timeout time.Duration) (net.C
 
 // NewTransport returns raft's network transport over the mux. timeout bounds
 // each raft RPC's I/O (zkraft passes syncLimit*tickTime).
-func (m *Mux) NewTransport(timeout time.Duration, logger hclog.Logger) *raft.NetworkTransport {
-	return raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
-		Stream:  streamLayer{m.Listener(ProtoRaft)},
-		MaxPool: 3,
-		Timeout: timeout,
-		Logger:  logger,
-	})
+func (m *Mux) NewTransport(timeout time.Duration, logger hclog.Logger) *Transport {
+	t := &Transport{
+		NetworkTransport: raft.NewNetworkTransportWithConfig(&raft.NetworkTransportConfig{
+			Stream:  streamLayer{m.Listener(ProtoRaft)},
+			MaxPool: 3,
+			Timeout: timeout,
+			Logger:  logger,
+		}),
+		consumer: make(chan raft.RPC),
+		quit:     make(chan struct{}),
+		timeout:  timeout,
+	}
+	go t.pump()
+	return t
+}
+
+// Transport is raft's network transport with a side door: Inject hands the
+// member's own raft an RPC in-process, where the network transport would
+// have it dial its own port. Raft reads both from Consumer; the RPCs from
+// the network pass through one goroutine on the way.
+type Transport struct {
+	*raft.NetworkTransport
+	consumer chan raft.RPC
+	quit     chan struct{}
+	once     sync.Once
+	timeout  time.Duration
+}
+
+// Consumer is where raft reads the RPCs: the network's and Inject's.
+func (t *Transport) Consumer() <-chan raft.RPC { return t.consumer }
+
+func (t *Transport) pump() {
+	in := t.NetworkTransport.Consumer()
+	for {
+		select {
+		case rpc := <-in:
+			select {
+			case t.consumer <- rpc:
+			case <-t.quit:
+				return
+			}
+		case <-t.quit:
+			return
+		}
+	}
+}
+
+// Inject has this member's raft handle req as if it had come from the
+// network and returns raft's answer; it fails once the transport closed or
+// when raft took neither the request nor the answer within the RPC timeout.
+func (t *Transport) Inject(req *raft.AppendEntriesRequest) (*raft.AppendEntriesResponse, error) {
+	resp := make(chan raft.RPCResponse, 1)
+	timer := time.NewTimer(t.timeout)
+	defer timer.Stop()
+	select {
+	case t.consumer <- raft.RPC{Command: req, RespChan: resp}:
+	case <-t.quit:
+		return nil, raft.ErrTransportShutdown
+	case <-timer.C:
+		return nil, errInjectTimeout
+	}
+	select {
+	case r := <-resp:
+		if r.Error != nil {
+			return nil, r.Error
+		}
+		out, _ := r.Response.(*raft.AppendEntriesResponse)
+		if out == nil {
+			return nil, errors.New("cluster: raft answered an injected AppendEntries with no response")
+		}
+		return out, nil
+	case <-t.quit:
+		return nil, raft.ErrTransportShutdown
+	case <-timer.C:
+		return nil, errInjectTimeout
+	}
+}
+
+var errInjectTimeout = errors.New("cluster: raft did not handle an injected RPC in time")
+
+// Close stops the side door and the network transport.
+func (t *Transport) Close() error {
+	t.once.Do(func() { close(t.quit) })
+	return t.NetworkTransport.Close()
 }
