@@ -12,6 +12,12 @@
 #   RUNS       runs per cell, median taken [3]
 #   DURATION   measured time per run [10s] WARMUP    [2s] (Go durations;
 #              a bare number is seconds)
+#   PREWARM    before anything is measured, each workload runs this long at
+#              the largest CLIENTS against both servers, unmeasured [10s];
+#              0 skips it. ZooKeeper's JVM compiles its hot paths during
+#              the first tens of seconds of load (set at 32 clients on 3
+#              servers: 2-3k ops/s cold, 4-5.5k warm), which would otherwise
+#              count against it in the first cells.
 #   ZKRAFT     zkraft binary [built from this checkout into the temp dir]
 #   ZK_CP      ZooKeeper class path [/usr/share/java/zookeeper.jar:/usr/share/java/slf4j-simple.jar]
 #   ZK_HEAP    ZooKeeper -Xmx [1000m]
@@ -47,6 +53,8 @@ fi
 # A bare number of seconds (DURATION=5) means 5s.
 [[ $DURATION =~ ^[0-9]+$ ]] && DURATION=${DURATION}s
 [[ $WARMUP =~ ^[0-9]+$ ]] && WARMUP=${WARMUP}s
+PREWARM=${PREWARM:-10s}
+[[ $PREWARM =~ ^[0-9]+$ ]] && PREWARM=${PREWARM}s
 
 WORK=$(mktemp -d -t zkraft-compare.XXXXXX)
 RESULTS=${RESULTS:-$WORK/results}
@@ -231,6 +239,27 @@ start_servers() {
 	log "zkraft at $ZKRAFT_ADDR, ZooKeeper at $ZK_ADDR ($TOPOLOGY); $RUNS run(s) of $DURATION after $WARMUP warmup"
 }
 
+# prewarm runs every workload once at the largest client count against
+# both servers, for PREWARM, and keeps nothing.
+prewarm() {
+	[[ $PREWARM == 0 || $PREWARM == 0s ]] && return 0
+	local w c max=0 target addr
+	for c in $CLIENTS; do ((c > max)) && max=$c; done
+	log "prewarm: each workload for $PREWARM at $max clients, not measured"
+	for w in $WORKLOADS; do
+		for target in zkraft zookeeper; do
+			addr=$ZKRAFT_ADDR
+			[[ $target == zookeeper ]] && addr=$ZK_ADDR
+			if ! "$ZKRAFT" bench --server "$addr" --workload "$w" --clients "$max" \
+				--duration "$PREWARM" --warmup 0s --quiet --output json >/dev/null 2>"$WORK/prewarm.err"; then
+				log "prewarm: $target $w failed:"
+				cat "$WORK/prewarm.err" >&2
+				return 1
+			fi
+		done
+	done
+}
+
 # measure runs every cell against both servers.
 measure() {
 	local cell=0 w c r
@@ -254,7 +283,7 @@ measure() {
 report() {
 	local w c zo ko zp kp
 	echo
-	echo "Median of $RUNS run(s) of $DURATION (after $WARMUP warmup), $TOPOLOGY, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)."
+	echo "Median of $RUNS run(s) of $DURATION (after $WARMUP warmup; every workload first ran $PREWARM unmeasured), $TOPOLOGY, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)."
 	echo "zkraft: $(cat "$RESULTS/zkraft-version" 2>/dev/null || echo unknown); $(cat "$RESULTS/zookeeper-version" 2>/dev/null || echo "ZooKeeper version unknown")."
 	echo "Load average (1/5/15 min) before: $(cat "$RESULTS/load-before" 2>/dev/null || echo unknown), after: $(cut -d' ' -f1-3 /proc/loadavg)."
 	echo "ops/s ratio > 1 and p99 ratio < 1 favour zkraft."
@@ -280,5 +309,6 @@ if [[ -n ${REPORT_ONLY:-} ]]; then
 	exit 0
 fi
 start_servers
+prewarm
 measure
 report
