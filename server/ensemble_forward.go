@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -77,13 +79,7 @@ func (s *Server) syncWithLeader() bool {
 	for {
 		target, err := s.leaderCommit(deadline)
 		if err == nil {
-			for s.fsm.LastZxid() < target {
-				if time.Now().After(deadline) {
-					return false
-				}
-				time.Sleep(time.Millisecond)
-			}
-			return true
+			return s.ens.applies.waitUntil(func() bool { return s.fsm.LastZxid() >= target }, deadline)
 		}
 		if !syncRetryable(err) || time.Now().Add(syncRetryPause).After(deadline) {
 			s.log.Info("sync with the leader failed", "err", err)
@@ -93,6 +89,56 @@ func (s *Server) syncWithLeader() bool {
 		case <-s.quit:
 			return false
 		case <-time.After(syncRetryPause):
+		}
+	}
+}
+
+// appliedSignal wakes the syncs that wait for this member to apply up to
+// a zxid. Raft's FSM goroutine calls applied after every entry; it costs
+// an atomic load while no sync waits.
+type appliedSignal struct {
+	waiters atomic.Int32
+	mu      sync.Mutex
+	ch      chan struct{} // closed by the next apply (nil: nobody waits on one)
+}
+
+func (a *appliedSignal) applied() {
+	if a.waiters.Load() == 0 {
+		return
+	}
+	a.mu.Lock()
+	if a.ch != nil {
+		close(a.ch)
+		a.ch = nil
+	}
+	a.mu.Unlock()
+}
+
+// waitUntil reports whether done became true before the deadline, looking
+// after every apply, and every 10ms for what comes without one (a
+// snapshot's restore).
+func (a *appliedSignal) waitUntil(done func() bool, deadline time.Time) bool {
+	a.waiters.Add(1)
+	defer a.waiters.Add(-1)
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		a.mu.Lock()
+		if a.ch == nil {
+			a.ch = make(chan struct{})
+		}
+		ch := a.ch
+		a.mu.Unlock()
+		if done() {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-tick.C:
+		case <-timer.C:
+			return done()
 		}
 	}
 }

@@ -114,7 +114,11 @@ func (s *Server) Start() error {
 	var stored func(uint64)
 	var applied func(index, term uint64)
 	if s.ens != nil {
-		stored, applied = s.ens.commits.logsStored, s.ens.push.applied
+		stored = s.ens.commits.logsStored
+		applied = func(index, term uint64) {
+			s.ens.push.applied(index, term)
+			s.ens.applies.applied()
+		}
 	}
 	node, err := openRaft(&s.opts, wrapFSM(&s.stateMu, s.fsm, &s.stats.snapshots, applied), trans, s.log, &s.stats.logWrites, stored, s.mayBootstrap)
 	if err != nil {
