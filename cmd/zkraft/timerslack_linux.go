@@ -40,12 +40,18 @@ func raiseTimerSlack(slack time.Duration) error {
 	if err != nil || int64(cur) >= slack.Nanoseconds() {
 		return nil
 	}
+	// The binary's own path, not /proc/self/exe: the process name (ps,
+	// pgrep, systemd) is taken from the path executed.
+	exe, err := os.Executable()
+	if err != nil {
+		return fmt.Errorf("finding the binary to re-execute: %w", err)
+	}
 	runtime.LockOSThread() // the slack is this thread's, and execve runs on it
 	defer runtime.UnlockOSThread()
 	if err := unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(slack.Nanoseconds()), 0, 0, 0); err != nil {
 		return fmt.Errorf("setting the timer slack: %w", err)
 	}
-	err = syscall.Exec("/proc/self/exe", os.Args, os.Environ())
+	err = syscall.Exec(exe, os.Args, os.Environ())
 	unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(cur), 0, 0, 0)
 	return fmt.Errorf("re-executing with a timer slack of %v: %w", slack, err)
 }

@@ -11,7 +11,7 @@ import (
 
 // The server re-executes itself once with a timer slack of 5ms (its
 // --timer-slack default, cmd/zkraft/timerslack_linux.go): the process
-// keeps its PID, and every thread of it, the Go runtime's own included,
+// keeps its PID and its name, and every thread of it, the Go runtime's own included,
 // runs with the slack.
 func TestServerThreadsRunWithTimerSlack(t *testing.T) {
 	e := newEnsemble(t, 3, "")
@@ -26,6 +26,10 @@ func TestServerThreadsRunWithTimerSlack(t *testing.T) {
 		}
 		if len(tasks) < 2 {
 			t.Fatalf("member %d (pid %d) has %d threads", id, pid, len(tasks))
+		}
+		// The re-executed process keeps the binary's name (pgrep zkraft).
+		if comm, err := os.ReadFile(filepath.Join("/proc", strconv.Itoa(pid), "comm")); err != nil || strings.TrimSpace(string(comm)) != filepath.Base(binary) {
+			t.Errorf("member %d runs as %q (%v), want %q", id, comm, err, filepath.Base(binary))
 		}
 		for _, task := range tasks {
 			b, err := os.ReadFile(filepath.Join("/proc", task.Name(), "timerslack_ns"))
