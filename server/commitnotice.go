@@ -139,7 +139,7 @@ func (s *Server) commitNoticeLoop() {
 			PrevLogTerm:       term,
 			LeaderCommitIndex: index,
 		}
-		resp, err := s.ens.trans.Inject(req)
+		resp, err := s.ens.trans.Inject(req, s.quit) // the server's shutdown does not wait for raft
 		switch {
 		case err != nil:
 			s.log.Debug("commit notice to own raft failed", "index", index, "err", err)

@@ -405,3 +405,56 @@ func TestRespondWritesEachSettledBatchOnce(t *testing.T) {
 	close(answers)
 	<-done
 }
+
+// Inject reaches the member's own raft without the network: an
+// AppendEntries from an older term is refused with raft's current term. It
+// gives up when told to, and fails once the transport closed.
+func TestTransportInject(t *testing.T) {
+	m := listen(t)
+	conf := raft.DefaultConfig()
+	conf.LocalID = "1"
+	conf.HeartbeatTimeout = 100 * time.Millisecond
+	conf.ElectionTimeout = 100 * time.Millisecond
+	conf.LeaderLeaseTimeout = 50 * time.Millisecond
+	conf.Logger = hclog.NewNullLogger()
+	trans := m.NewTransport(time.Second, hclog.NewNullLogger())
+	logs, snaps := raft.NewInmemStore(), raft.NewInmemSnapshotStore()
+	servers := []raft.Server{{Suffrage: raft.Voter, ID: "1", Address: raft.ServerAddress(m.Advertise())}}
+	if err := raft.BootstrapCluster(conf, logs, logs, snaps, trans, raft.Configuration{Servers: servers}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := raft.NewRaft(conf, &countFSM{}, logs, logs, snaps, trans)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for r.State() != raft.Leader {
+		if time.Now().After(deadline) {
+			t.Fatal("the one voter did not lead within 10s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	resp, err := trans.Inject(&raft.AppendEntriesRequest{
+		RPCHeader: raft.RPCHeader{ProtocolVersion: raft.ProtocolVersionMax, ID: []byte("2"), Addr: []byte("elsewhere")},
+		Term:      0,
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resp.Success || resp.Term != r.CurrentTerm() {
+		t.Fatalf("raft answered an older term's AppendEntries with success %v term %d, want a refusal with term %d", resp.Success, resp.Term, r.CurrentTerm())
+	}
+	if err := r.Shutdown().Error(); err != nil {
+		t.Fatal(err)
+	}
+	// Nothing reads the side door now: the caller's abort ends the wait.
+	abort := make(chan struct{})
+	close(abort)
+	if _, err := trans.Inject(&raft.AppendEntriesRequest{Term: 1}, abort); !errors.Is(err, errInjectAborted) {
+		t.Fatalf("Inject with nobody reading and abort closed: %v", err)
+	}
+	trans.Close()
+	if _, err := trans.Inject(&raft.AppendEntriesRequest{Term: 1}, nil); !errors.Is(err, raft.ErrTransportShutdown) {
+		t.Fatalf("Inject after Close: %v", err)
+	}
+}

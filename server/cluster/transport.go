@@ -71,8 +71,9 @@ func (t *Transport) pump() {
 
 // Inject has this member's raft handle req as if it had come from the
 // network and returns raft's answer; it fails once the transport closed or
-// when raft took neither the request nor the answer within the RPC timeout.
-func (t *Transport) Inject(req *raft.AppendEntriesRequest) (*raft.AppendEntriesResponse, error) {
+// abort did, or when raft took neither the request nor the answer within
+// the RPC timeout.
+func (t *Transport) Inject(req *raft.AppendEntriesRequest, abort <-chan struct{}) (*raft.AppendEntriesResponse, error) {
 	resp := make(chan raft.RPCResponse, 1)
 	timer := time.NewTimer(t.timeout)
 	defer timer.Stop()
@@ -80,6 +81,8 @@ func (t *Transport) Inject(req *raft.AppendEntriesRequest) (*raft.AppendEntriesR
 	case t.consumer <- raft.RPC{Command: req, RespChan: resp}:
 	case <-t.quit:
 		return nil, raft.ErrTransportShutdown
+	case <-abort:
+		return nil, errInjectAborted
 	case <-timer.C:
 		return nil, errInjectTimeout
 	}
@@ -95,10 +98,14 @@ func (t *Transport) Inject(req *raft.AppendEntriesRequest) (*raft.AppendEntriesR
 		return out, nil
 	case <-t.quit:
 		return nil, raft.ErrTransportShutdown
+	case <-abort:
+		return nil, errInjectAborted
 	case <-timer.C:
 		return nil, errInjectTimeout
 	}
 }
+
+var errInjectAborted = errors.New("cluster: injected RPC given up")
 
 var errInjectTimeout = errors.New("cluster: raft did not handle an injected RPC in time")
 
