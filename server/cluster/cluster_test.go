@@ -86,6 +86,18 @@ func (f *countFSM) Snapshot() (raft.FSMSnapshot, error) {
 func (f *countFSM) Restore(io.ReadCloser) error { return nil }
 func (f *countFSM) count() int                  { f.mu.Lock(); defer f.mu.Unlock(); return f.n }
 
+// fastRaftConfig is raft's default configuration with short timeouts and
+// no log output, for a member with this id.
+func fastRaftConfig(id raft.ServerID) *raft.Config {
+	conf := raft.DefaultConfig()
+	conf.LocalID = id
+	conf.HeartbeatTimeout = 100 * time.Millisecond
+	conf.ElectionTimeout = 100 * time.Millisecond
+	conf.LeaderLeaseTimeout = 50 * time.Millisecond
+	conf.Logger = hclog.NewNullLogger()
+	return conf
+}
+
 // TestRaftOverMux forms a three-voter raft over three muxes, every member
 // bootstrapping the same configuration, and replicates an entry.
 func TestRaftOverMux(t *testing.T) {
@@ -99,12 +111,7 @@ func TestRaftOverMux(t *testing.T) {
 	var rafts []*raft.Raft
 	var fsms []*countFSM
 	for i, m := range muxes {
-		conf := raft.DefaultConfig()
-		conf.LocalID = servers[i].ID
-		conf.HeartbeatTimeout = 100 * time.Millisecond
-		conf.ElectionTimeout = 100 * time.Millisecond
-		conf.LeaderLeaseTimeout = 50 * time.Millisecond
-		conf.Logger = hclog.NewNullLogger()
+		conf := fastRaftConfig(servers[i].ID)
 		trans := m.NewTransport(time.Second, hclog.NewNullLogger())
 		logs, snaps := raft.NewInmemStore(), raft.NewInmemSnapshotStore()
 		if err := raft.BootstrapCluster(conf, logs, logs, snaps, trans, raft.Configuration{Servers: servers}); err != nil {
@@ -411,12 +418,7 @@ func TestRespondWritesEachSettledBatchOnce(t *testing.T) {
 // gives up when told to, and fails once the transport closed.
 func TestTransportInject(t *testing.T) {
 	m := listen(t)
-	conf := raft.DefaultConfig()
-	conf.LocalID = "1"
-	conf.HeartbeatTimeout = 100 * time.Millisecond
-	conf.ElectionTimeout = 100 * time.Millisecond
-	conf.LeaderLeaseTimeout = 50 * time.Millisecond
-	conf.Logger = hclog.NewNullLogger()
+	conf := fastRaftConfig("1")
 	trans := m.NewTransport(time.Second, hclog.NewNullLogger())
 	logs, snaps := raft.NewInmemStore(), raft.NewInmemSnapshotStore()
 	servers := []raft.Server{{Suffrage: raft.Voter, ID: "1", Address: raft.ServerAddress(m.Advertise())}}
@@ -444,17 +446,18 @@ func TestTransportInject(t *testing.T) {
 	if resp.Success || resp.Term != r.CurrentTerm() {
 		t.Fatalf("raft answered an older term's AppendEntries with success %v term %d, want a refusal with term %d", resp.Success, resp.Term, r.CurrentTerm())
 	}
-	if err := r.Shutdown().Error(); err != nil {
+	if err := r.Shutdown().Error(); err != nil { // closes the transport too
 		t.Fatal(err)
 	}
-	// Nothing reads the side door now: the caller's abort ends the wait.
+	if _, err := trans.Inject(&raft.AppendEntriesRequest{Term: 1}, nil); !errors.Is(err, raft.ErrTransportShutdown) {
+		t.Fatalf("Inject after raft's shutdown: %v", err)
+	}
+	// A transport no raft reads from: the caller's abort ends the wait.
+	idle := listen(t).NewTransport(time.Second, hclog.NewNullLogger())
+	defer idle.Close()
 	abort := make(chan struct{})
 	close(abort)
-	if _, err := trans.Inject(&raft.AppendEntriesRequest{Term: 1}, abort); !errors.Is(err, errInjectAborted) {
+	if _, err := idle.Inject(&raft.AppendEntriesRequest{Term: 1}, abort); !errors.Is(err, errInjectAborted) {
 		t.Fatalf("Inject with nobody reading and abort closed: %v", err)
-	}
-	trans.Close()
-	if _, err := trans.Inject(&raft.AppendEntriesRequest{Term: 1}, nil); !errors.Is(err, raft.ErrTransportShutdown) {
-		t.Fatalf("Inject after Close: %v", err)
 	}
 }
