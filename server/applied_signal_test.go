@@ -1,13 +1,18 @@
 package server
 
 import (
+	"bytes"
+	"io"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/zkraft/zkraft/fsm"
 )
 
-// A sync waiting for an apply wakes on the apply, not on a poll, and gives
-// up at its deadline.
+// A sync waiting for an apply wakes on the apply (there is no poll), and
+// gives up at its deadline.
 func TestAppliedSignalWakesWaiters(t *testing.T) {
 	var a appliedSignal
 	var zxid atomic.Int64
@@ -18,7 +23,7 @@ func TestAppliedSignalWakesWaiters(t *testing.T) {
 	}
 	zxid.Store(5)
 	start := time.Now()
-	a.applied()
+	a.changed()
 	if !<-done {
 		t.Fatal("waitUntil gave up although the zxid was applied")
 	}
@@ -30,5 +35,44 @@ func TestAppliedSignalWakesWaiters(t *testing.T) {
 	}
 	if n := a.waiters.Load(); n != 0 {
 		t.Fatalf("%d waiters left registered", n)
+	}
+}
+
+// bufSink is a raft.SnapshotSink in memory.
+type bufSink struct{ bytes.Buffer }
+
+func (*bufSink) ID() string    { return "buf" }
+func (*bufSink) Close() error  { return nil }
+func (*bufSink) Cancel() error { return nil }
+
+// A snapshot restore changes the state without an applied entry; the FSM
+// wrapper tells of it, so a sync waiting on the restored zxid wakes.
+func TestRestoreWakesAppliedSignal(t *testing.T) {
+	snap, err := fsm.New(fsm.Options{}).Snapshot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sink bufSink
+	if err := snap.Persist(&sink); err != nil {
+		t.Fatal(err)
+	}
+	var a appliedSignal
+	var restored atomic.Bool
+	f := wrapFSM(&sync.RWMutex{}, fsm.New(fsm.Options{}), nil, nil, a.changed)
+	done := make(chan bool)
+	go func() { done <- a.waitUntil(restored.Load, time.Now().Add(10*time.Second)) }()
+	for a.waiters.Load() == 0 {
+		time.Sleep(time.Millisecond)
+	}
+	restored.Store(true) // what the restore makes true, before it reports
+	start := time.Now()
+	if err := f.Restore(io.NopCloser(&sink.Buffer)); err != nil {
+		t.Fatal(err)
+	}
+	if !<-done {
+		t.Fatal("waitUntil gave up although the restore happened")
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Fatalf("the waiter woke %v after the restore", d)
 	}
 }

@@ -94,15 +94,15 @@ func (s *Server) syncWithLeader() bool {
 }
 
 // appliedSignal wakes the syncs that wait for this member to apply up to
-// a zxid. Raft's FSM goroutine calls applied after every entry; it costs
-// an atomic load while no sync waits.
+// a zxid. Raft's FSM goroutine calls changed after every entry and every
+// snapshot restore; it costs an atomic load while no sync waits.
 type appliedSignal struct {
 	waiters atomic.Int32
 	mu      sync.Mutex
-	ch      chan struct{} // closed by the next apply (nil: nobody waits on one)
+	ch      chan struct{} // closed by the next change (nil: nobody waits on one)
 }
 
-func (a *appliedSignal) applied() {
+func (a *appliedSignal) changed() {
 	if a.waiters.Load() == 0 {
 		return
 	}
@@ -115,15 +115,12 @@ func (a *appliedSignal) applied() {
 }
 
 // waitUntil reports whether done became true before the deadline, looking
-// after every apply, and every 10ms for what comes without one (a
-// snapshot's restore).
+// again after every change of the state.
 func (a *appliedSignal) waitUntil(done func() bool, deadline time.Time) bool {
 	a.waiters.Add(1)
 	defer a.waiters.Add(-1)
 	timer := time.NewTimer(time.Until(deadline))
 	defer timer.Stop()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
 	for {
 		a.mu.Lock()
 		if a.ch == nil {
@@ -136,7 +133,6 @@ func (a *appliedSignal) waitUntil(done func() bool, deadline time.Time) bool {
 		}
 		select {
 		case <-ch:
-		case <-tick.C:
 		case <-timer.C:
 			return done()
 		}
@@ -276,11 +272,11 @@ func (h *forwardHandler) Propose(entry []byte) cluster.Outcome {
 		return cluster.Outcome{Wait: w.answer}
 	}
 	if !s.node.isLeader() {
-		return cluster.Outcome{Wait: func() ([]byte, error) { return nil, cluster.ErrNotLeader }, Settled: cluster.Settled}
+		return cluster.Outcome{Wait: func() ([]byte, error) { return nil, cluster.ErrNotLeader }, Settled: cluster.SettledNow}
 	}
 	f := s.proposeWrite(entry)
 	o := cluster.Outcome{Wait: func() ([]byte, error) { return proposalAnswer(f) }}
-	if sf, ok := f.(interface{ settled() <-chan struct{} }); ok {
+	if sf, ok := f.(settler); ok {
 		o.Settled = sf.settled()
 	}
 	return o

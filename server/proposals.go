@@ -65,7 +65,11 @@ func (f *sharedFuture) Error() error          { <-f.done; return f.err }
 func (f *sharedFuture) Index() uint64         { <-f.done; return f.ApplyFuture.Index() }
 func (f *sharedFuture) Response() interface{} { <-f.done; return f.ApplyFuture.Response() }
 
-// settled is closed once the future completed (cluster.Outcome.Settled).
+// settler is a proposal's future that knows when its batch has applied
+// (cluster.Outcome.Settled): the gate's sharedFuture and queuedProposal.
+type settler interface{ settled() <-chan struct{} }
+
+// settled is closed once the future completed.
 func (f *sharedFuture) settled() <-chan struct{} { return f.done }
 
 // queuedProposal is a proposal waiting for the batch in flight; it is also

@@ -141,7 +141,7 @@ func TestProposalGateFlushAndClose(t *testing.T) {
 // settledOf is a proposal's cluster.Outcome.Settled.
 func settledOf(t *testing.T, f raft.ApplyFuture) <-chan struct{} {
 	t.Helper()
-	s, ok := f.(interface{ settled() <-chan struct{} })
+	s, ok := f.(settler)
 	if !ok {
 		t.Fatalf("%T tells no settled channel", f)
 	}

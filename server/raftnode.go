@@ -225,10 +225,11 @@ func (n *raftNode) closeStores() error {
 // apply (and no watch event of it) can slip between the state a reply shows
 // and its place in the connection's outbound queue.
 type lockedFSM struct {
-	mu      *sync.RWMutex
-	f       *fsm.FSM
-	snap    *snapshotStats           // times and sizes snapshots for the metrics endpoint
-	applied func(index, term uint64) // told of every applied entry (nil: nobody)
+	mu       *sync.RWMutex
+	f        *fsm.FSM
+	snap     *snapshotStats           // times and sizes snapshots for the metrics endpoint
+	applied  func(index, term uint64) // told of every applied entry (nil: nobody)
+	restored func()                   // told when a snapshot replaced the state (nil: nobody)
 }
 
 func (l *lockedFSM) Apply(e *raft.Log) interface{} {
@@ -252,8 +253,12 @@ func (l *lockedFSM) Snapshot() (raft.FSMSnapshot, error) {
 
 func (l *lockedFSM) Restore(r io.ReadCloser) error {
 	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.f.Restore(r)
+	err := l.f.Restore(r)
+	l.mu.Unlock()
+	if l.restored != nil {
+		l.restored()
+	}
+	return err
 }
 
 // lockedBatchFSM is lockedFSM for an FSM that applies raft batches at once:
@@ -270,8 +275,8 @@ func (l *lockedBatchFSM) ApplyBatch(es []*raft.Log) []interface{} {
 }
 
 // wrapFSM returns the raft.FSM raft drives, keeping batching when f has it.
-func wrapFSM(mu *sync.RWMutex, f *fsm.FSM, snap *snapshotStats, applied func(index, term uint64)) raft.FSM {
-	l := lockedFSM{mu: mu, f: f, snap: snap, applied: applied}
+func wrapFSM(mu *sync.RWMutex, f *fsm.FSM, snap *snapshotStats, applied func(index, term uint64), restored func()) raft.FSM {
+	l := lockedFSM{mu: mu, f: f, snap: snap, applied: applied, restored: restored}
 	if b, ok := any(f).(raft.BatchingFSM); ok {
 		return &lockedBatchFSM{lockedFSM: l, b: b}
 	}

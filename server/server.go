@@ -113,14 +113,16 @@ func (s *Server) Start() error {
 	}
 	var stored func(uint64)
 	var applied func(index, term uint64)
+	var restored func()
 	if s.ens != nil {
 		stored = s.ens.commits.logsStored
 		applied = func(index, term uint64) {
 			s.ens.push.applied(index, term)
-			s.ens.applies.applied()
+			s.ens.applies.changed()
 		}
+		restored = s.ens.applies.changed
 	}
-	node, err := openRaft(&s.opts, wrapFSM(&s.stateMu, s.fsm, &s.stats.snapshots, applied), trans, s.log, &s.stats.logWrites, stored, s.mayBootstrap)
+	node, err := openRaft(&s.opts, wrapFSM(&s.stateMu, s.fsm, &s.stats.snapshots, applied, restored), trans, s.log, &s.stats.logWrites, stored, s.mayBootstrap)
 	if err != nil {
 		if s.ens != nil {
 			s.ens.close()

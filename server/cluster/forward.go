@@ -81,8 +81,8 @@ type Outcome struct {
 	Settled <-chan struct{}
 }
 
-// Settled is an Outcome's Settled for an answer that is there already.
-var Settled <-chan struct{} = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
+// SettledNow is an Outcome's Settled for an answer that is there already.
+var SettledNow <-chan struct{} = func() chan struct{} { c := make(chan struct{}); close(c); return c }()
 
 // Serve answers forwarding connections accepted from l until l is closed.
 func Serve(l net.Listener, h Handler, logger *slog.Logger) {
@@ -135,7 +135,7 @@ func serveConn(nc net.Conn, h Handler, logger *slog.Logger) {
 				ids[i] = int64(binary.BigEndian.Uint64(payload[8*i:]))
 			}
 			h.Touch(ids)
-			a.Outcome = Outcome{Wait: func() ([]byte, error) { return nil, nil }, Settled: Settled}
+			a.Outcome = Outcome{Wait: func() ([]byte, error) { return nil, nil }, Settled: SettledNow}
 		case KindSync:
 			// Asked in order with the writes before it, so a sync answers
 			// after them; the barrier itself runs on the responder.

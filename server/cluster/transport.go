@@ -77,31 +77,27 @@ func (t *Transport) Inject(req *raft.AppendEntriesRequest, abort <-chan struct{}
 	resp := make(chan raft.RPCResponse, 1)
 	timer := time.NewTimer(t.timeout)
 	defer timer.Stop()
-	select {
-	case t.consumer <- raft.RPC{Command: req, RespChan: resp}:
-	case <-t.quit:
-		return nil, raft.ErrTransportShutdown
-	case <-abort:
-		return nil, errInjectAborted
-	case <-timer.C:
-		return nil, errInjectTimeout
-	}
-	select {
-	case r := <-resp:
-		if r.Error != nil {
-			return nil, r.Error
+	send := t.consumer // nil once raft took the request
+	for {
+		select {
+		case send <- raft.RPC{Command: req, RespChan: resp}:
+			send = nil
+		case r := <-resp:
+			if r.Error != nil {
+				return nil, r.Error
+			}
+			out, _ := r.Response.(*raft.AppendEntriesResponse)
+			if out == nil {
+				return nil, errors.New("cluster: raft answered an injected AppendEntries with no response")
+			}
+			return out, nil
+		case <-t.quit:
+			return nil, raft.ErrTransportShutdown
+		case <-abort:
+			return nil, errInjectAborted
+		case <-timer.C:
+			return nil, errInjectTimeout
 		}
-		out, _ := r.Response.(*raft.AppendEntriesResponse)
-		if out == nil {
-			return nil, errors.New("cluster: raft answered an injected AppendEntries with no response")
-		}
-		return out, nil
-	case <-t.quit:
-		return nil, raft.ErrTransportShutdown
-	case <-abort:
-		return nil, errInjectAborted
-	case <-timer.C:
-		return nil, errInjectTimeout
 	}
 }
 
