@@ -14,15 +14,17 @@ import (
 	wal "github.com/hashicorp/raft-wal"
 	"github.com/hashicorp/raft-wal/metadb"
 	"github.com/hashicorp/raft-wal/migrate"
+	"github.com/hashicorp/raft-wal/segment"
 	"go.etcd.io/bbolt"
 	"golang.org/x/sys/unix"
 )
 
 // The raft log lives in DataLogDir/raft-wal: hashicorp/raft-wal's segment
-// files (preAllocSize, 64 MiB by default, preallocated as ZooKeeper's txn
-// logs) and its small wal-meta.db. An append is one write and one fsync; raft-boltdb, which
-// zkraft used before, costs 3 pwrites and 2 fdatasyncs per append and was
-// the largest part of a write's latency (see DESIGN.md, "Write path").
+// files (preAllocSize, 64 MiB by default, written out with zeros when
+// created: walfiles.go) and its small wal-meta.db. An append is one write
+// and one fdatasync; raft-boltdb, which zkraft used before, costs 3 pwrites
+// and 2 fdatasyncs per append and was the largest part of a write's
+// latency (see DESIGN.md, "Write path").
 //
 // A log directory from an earlier zkraft still holds raft-log.db (bolt):
 // the first start copies it into raft-wal.migrating, renames that to
@@ -70,6 +72,7 @@ func openWAL(dir string, segmentSize int, logger *slog.Logger) (*walStore, error
 	}
 	meta := &metadb.BoltMetaDB{}
 	w, err := wal.Open(dir, wal.WithMetaStore(meta), wal.WithLogger(newHclog(logger, "raft-wal")),
+		wal.WithSegmentFiler(segment.NewFiler(dir, newWalFS())),
 		wal.WithSegmentSize(segmentSize)) // 0: the default
 	if err != nil {
 		meta.Close()
