@@ -21,7 +21,8 @@ type client struct {
 	id     int
 	cfg    *Config
 	l      layout
-	conn   *zk.Conn // nil for the session workload, which dials per op
+	conn   *zk.Conn // the watch workload's, and the others' with GoZookeeper
+	raw    *rawConn // create, set, get and mixed; nil with GoZookeeper
 	logger *slog.Logger
 	rng    *rand.Rand
 	mix    Mix
@@ -40,9 +41,9 @@ type client struct {
 // window is the measured part of a run.
 type window struct{ from, to time.Time }
 
-func newClient(id int, cfg *Config, l layout, conn *zk.Conn, w window, logger *slog.Logger) *client {
+func newClient(id int, cfg *Config, l layout, conn *zk.Conn, raw *rawConn, w window, logger *slog.Logger) *client {
 	return &client{
-		id: id, cfg: cfg, l: l, conn: conn, logger: logger, window: w,
+		id: id, cfg: cfg, l: l, conn: conn, raw: raw, logger: logger, window: w,
 		rng:  rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(id))),
 		mix:  NewMix(cfg.ReadRatio),
 		data: make([]byte, cfg.DataSize),
@@ -108,20 +109,21 @@ func (c *client) pick() Op {
 }
 
 func (c *client) do(ctx context.Context, op Op) error {
+	var s session = zkSession{c.conn}
+	if c.raw != nil {
+		s = c.raw
+	}
 	switch op {
 	case OpGet:
-		_, _, err := c.conn.Get(c.l.key(c.rng.IntN(c.cfg.KeySpace)))
-		return err
+		return s.get(c.l.key(c.rng.IntN(c.cfg.KeySpace)))
 	case OpList:
-		_, _, err := c.conn.Children(c.l.group(c.rng.IntN(numGroups(c.cfg.KeySpace))))
-		return err
+		return s.children(c.l.group(c.rng.IntN(numGroups(c.cfg.KeySpace))))
 	case OpSet:
-		_, err := c.conn.Set(c.l.key(c.rng.IntN(c.cfg.KeySpace)), c.data, -1)
-		return err
+		return s.set(c.l.key(c.rng.IntN(c.cfg.KeySpace)), c.data)
 	case OpCreate:
 		n := c.next
 		c.next++
-		_, err := c.conn.Create(c.l.owned(c.id, n), c.data, 0, openACL)
+		err := s.create(c.l.owned(c.id, n), c.data)
 		// Keep it even after an error: a lost connection may hide a
 		// create that happened, and cleanup ignores NoNode.
 		if c.cfg.Workload == WorkloadMixed {
@@ -131,12 +133,46 @@ func (c *client) do(ctx context.Context, op Op) error {
 	case OpDelete:
 		n := c.owned[0]
 		c.owned = c.owned[1:]
-		return c.conn.Delete(c.l.owned(c.id, n), -1)
+		return s.delete(c.l.owned(c.id, n))
 	case OpSession:
 		return c.session(ctx)
 	}
 	return errors.New("bench: op not in this workload: " + op.String())
 }
+
+// session is what the closed-loop workloads ask of a connection: a rawConn,
+// or go-zookeeper's with GoZookeeper.
+type session interface {
+	get(path string) error
+	children(path string) error
+	set(path string, data []byte) error
+	create(path string, data []byte) error
+	delete(path string) error
+}
+
+type zkSession struct{ c *zk.Conn }
+
+func (z zkSession) get(path string) error {
+	_, _, err := z.c.Get(path)
+	return err
+}
+
+func (z zkSession) children(path string) error {
+	_, _, err := z.c.Children(path)
+	return err
+}
+
+func (z zkSession) set(path string, data []byte) error {
+	_, err := z.c.Set(path, data, -1)
+	return err
+}
+
+func (z zkSession) create(path string, data []byte) error {
+	_, err := z.c.Create(path, data, 0, openACL)
+	return err
+}
+
+func (z zkSession) delete(path string) error { return z.c.Delete(path, -1) }
 
 // session is one round of session churn: connect, create an ephemeral znode,
 // close. The znode goes away with the session.

@@ -20,6 +20,9 @@ type Config struct {
 	KeySpace       int           // znodes that get/set/mixed pick from
 	ReadRatio      float64       // mixed: fraction of reads
 	SessionTimeout time.Duration
+	// GoZookeeper runs create, set, get and mixed on go-zookeeper/zk
+	// sessions too, as zkraft bench did before rawConn (rawconn.go).
+	GoZookeeper bool
 
 	// Progress, when set, receives a line about every ProgressInterval.
 	Progress         io.Writer

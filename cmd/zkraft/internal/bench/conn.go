@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-zookeeper/zk"
@@ -52,16 +53,27 @@ func dial(ctx context.Context, cfg *Config, logger *slog.Logger) (*zk.Conn, erro
 	}
 }
 
-// dialAll opens n sessions in parallel.
+// dialAll opens n go-zookeeper sessions in parallel.
 func dialAll(ctx context.Context, cfg *Config, logger *slog.Logger, n int) ([]*zk.Conn, error) {
-	conns := make([]*zk.Conn, n)
+	return dialParallel(n, func() (*zk.Conn, error) { return dial(ctx, cfg, logger) }, closeAll)
+}
+
+// dialAllRaw opens n rawConn sessions in parallel.
+func dialAllRaw(ctx context.Context, cfg *Config, n int) ([]*rawConn, error) {
+	return dialParallel(n, func() (*rawConn, error) { return dialRaw(ctx, cfg) }, closeAllRaw)
+}
+
+// dialParallel makes n connections, 16 at a time so as not to flood the
+// accept queue; on any failure it closes those that opened.
+func dialParallel[T any](n int, dial func() (T, error), closeAll func([]T)) ([]T, error) {
+	conns := make([]T, n)
 	errs := make([]error, n)
-	sem := make(chan struct{}, 16) // do not flood the accept queue
+	sem := make(chan struct{}, 16)
 	done := make(chan struct{})
 	for i := range n {
 		go func() {
 			sem <- struct{}{}
-			conns[i], errs[i] = dial(ctx, cfg, logger)
+			conns[i], errs[i] = dial()
 			<-sem
 			done <- struct{}{}
 		}()
@@ -82,6 +94,18 @@ func closeAll(conns []*zk.Conn) {
 			c.Close()
 		}
 	}
+}
+
+// closeAllRaw ends the sessions together: each close waits for the
+// server's answer.
+func closeAllRaw(conns []*rawConn) {
+	var wg sync.WaitGroup
+	for _, c := range conns {
+		if c != nil {
+			wg.Go(c.close)
+		}
+	}
+	wg.Wait()
 }
 
 // errorKind shortens an error to a stable label for the error counts.

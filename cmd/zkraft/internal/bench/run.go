@@ -57,18 +57,25 @@ func Run(ctx context.Context, cfg Config) (*Result, error) {
 
 // runClients connects the sessions, runs the load and gathers the results.
 func runClients(ctx context.Context, cfg *Config, l layout, logger *slog.Logger) (*Result, []*client, error) {
-	sessions := cfg.Clients
-	switch cfg.Workload {
-	case WorkloadSession:
+	sessions, raws := cfg.Clients, 0
+	switch {
+	case cfg.Workload == WorkloadSession:
 		sessions = 0 // each op dials its own
-	case WorkloadWatch:
+	case cfg.Workload == WorkloadWatch:
 		sessions++ // the writer
+	case !cfg.GoZookeeper:
+		sessions, raws = 0, cfg.Clients
 	}
 	conns, err := dialAll(ctx, cfg, logger, sessions)
 	if err != nil {
 		return nil, nil, fmt.Errorf("connecting %d sessions: %w", sessions, err)
 	}
 	defer closeAll(conns)
+	rawConns, err := dialAllRaw(ctx, cfg, raws)
+	if err != nil {
+		return nil, nil, fmt.Errorf("connecting %d sessions: %w", raws, err)
+	}
+	defer closeAllRaw(rawConns)
 
 	start := time.Now()
 	w := window{from: start.Add(cfg.Warmup)}
@@ -76,17 +83,21 @@ func runClients(ctx context.Context, cfg *Config, l layout, logger *slog.Logger)
 	clients := make([]*client, cfg.Clients)
 	for i := range clients {
 		var conn *zk.Conn
+		var raw *rawConn
 		if i < len(conns) {
 			conn = conns[i]
 		}
-		clients[i] = newClient(i, cfg, l, conn, w, logger)
+		if i < len(rawConns) {
+			raw = rawConns[i]
+		}
+		clients[i] = newClient(i, cfg, l, conn, raw, w, logger)
 	}
 	all := clients
 
 	stopProgress := startProgress(cfg, start, w, clients)
 	var runErr error
 	if cfg.Workload == WorkloadWatch {
-		writer := newClient(cfg.Clients, cfg, l, conns[cfg.Clients], w, logger)
+		writer := newClient(cfg.Clients, cfg, l, conns[cfg.Clients], nil, w, logger)
 		all = append(all[:len(all):len(all)], writer)
 		wr := &watchRun{writer: writer, clients: clients, path: l.watched(), data: make([]byte, cfg.DataSize)}
 		runErr = wr.run(ctx, w.to)

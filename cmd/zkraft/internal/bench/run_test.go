@@ -18,14 +18,27 @@ func startServer(t *testing.T) string {
 }
 
 // TestRunEveryWorkload runs each workload briefly against zkraft and checks
-// that it did work, saw no errors and left nothing behind.
+// that it did work, saw no errors and left nothing behind; mixed runs on
+// both clients (rawConn and go-zookeeper's).
 func TestRunEveryWorkload(t *testing.T) {
 	addr := startServer(t)
+	type run struct {
+		name        string
+		w           Workload
+		goZookeeper bool
+	}
+	var runs []run
 	for _, w := range Workloads {
-		t.Run(string(w), func(t *testing.T) {
+		runs = append(runs, run{string(w), w, false})
+	}
+	runs = append(runs, run{"mixed-go-zookeeper", WorkloadMixed, true})
+	for _, r := range runs {
+		w := r.w
+		t.Run(r.name, func(t *testing.T) {
 			cfg := DefaultConfig()
 			cfg.Servers = []string{addr}
 			cfg.Workload = w
+			cfg.GoZookeeper = r.goZookeeper
 			cfg.Clients = 3
 			cfg.Duration = 300 * time.Millisecond
 			cfg.Warmup = 100 * time.Millisecond

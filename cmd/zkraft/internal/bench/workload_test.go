@@ -45,7 +45,7 @@ func TestMixFractions(t *testing.T) {
 func TestPickKeepsOwnedBounded(t *testing.T) {
 	cfg := DefaultConfig()
 	cfg.ReadRatio = 0 // writes only, so creates and deletes come often
-	c := newClient(0, &cfg, layout{root: "/r"}, nil, window{}, nil)
+	c := newClient(0, &cfg, layout{root: "/r"}, nil, nil, window{}, nil)
 	for range 1000 {
 		if op := c.pick(); op == OpDelete {
 			t.Fatal("picked delete with no owned znode")
