@@ -84,7 +84,7 @@ it. An observer joining with only its own line sets peerType=observer.`,
 	f.StringVar(&o.logLevel, "log-level", "info", "log level: debug, info, warn or error (overrides zkraft.logLevel)")
 	f.StringVar(&o.logFormat, "log-format", "text", "log format: text or json (overrides zkraft.logFormat)")
 	f.StringVar(&o.cpuProfile, "cpu-profile", "", "write a Go CPU profile of the whole run to this file (go tool pprof reads it)")
-	f.DurationVar(&o.timerSlack, "timer-slack", 5*time.Millisecond, "how late the kernel may wake the server's threads from a timer (Linux); "+
+	f.DurationVar(&o.timerSlack, "timer-slack", time.Millisecond, "how late the kernel may wake the server's threads from a timer (Linux); "+
 		"fewer wake-ups of the Go runtime's monitor thread, much less CPU under load; 0 keeps the system's slack")
 	f.StringSliceVar(&o.join, "join", nil, "election addresses (host:electionPort) of running members to join through; "+
 		"this server never bootstraps and waits for the leader to add it")

@@ -17,11 +17,15 @@ import (
 // answers thousands of requests a second wakes from idle all the time: on
 // a 3-member ensemble under writes, sysmon's sleeps were 37% of the
 // servers' context switches (perf sched_switch), and on a virtual machine
-// each switch costs tens of microseconds. With a few milliseconds of slack
-// the kernel folds those wake-ups together; the server's own timers
+// each switch costs tens of microseconds. With a millisecond of slack the
+// kernel folds those wake-ups together; the server's own timers
 // (session ticks, raft's heartbeats, I/O deadlines) are hundreds of
 // milliseconds or more and do not mind. Set at 32 clients on 3 members:
-// 40% fewer context switches, 25-35% less server CPU per write.
+// 40% fewer context switches, 25-35% less server CPU per write (5ms). The
+// default is 1ms: with 5ms sysmon also takes up to 5ms to hand on the
+// processor of a thread blocked in a sync, and the write tail grew (set at
+// 32 clients, p99 11.7-13.0 ms with 5ms, 7.5-9.5 with 1ms, throughput the
+// same or better; get ~10% lower).
 //
 // A thread's slack is inherited by the threads it creates and kept across
 // execve, but sysmon is created before main runs. So the server sets the

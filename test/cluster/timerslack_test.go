@@ -9,7 +9,7 @@ import (
 	"time"
 )
 
-// The server re-executes itself once with a timer slack of 5ms (its
+// The server re-executes itself once with a timer slack of 1ms (its
 // --timer-slack default, cmd/zkraft/timerslack_linux.go): the process
 // keeps its PID and its name, and every thread of it, the Go runtime's own included,
 // runs with the slack.
@@ -36,8 +36,8 @@ func TestServerThreadsRunWithTimerSlack(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := strings.TrimSpace(string(b)); got != "5000000" {
-				t.Errorf("member %d thread %s has a timer slack of %s ns, want 5000000", id, task.Name(), got)
+			if got := strings.TrimSpace(string(b)); got != "1000000" {
+				t.Errorf("member %d thread %s has a timer slack of %s ns, want 1000000", id, task.Name(), got)
 			}
 		}
 	}
