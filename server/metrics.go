@@ -211,8 +211,9 @@ func (c *countingSink) Write(p []byte) (int, error) {
 	return n, err
 }
 
-// timedLogStore times raft's log appends: a segment write and an fsync,
-// so this is the server's fsync latency as seen by raft.
+// timedLogStore times the log appends: a segment write and an fsync, so
+// this is the server's fsync latency (on a leader the background writer's,
+// leaderlog.go).
 type timedLogStore struct {
 	raft.LogStore
 	h      *opHistogram

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -98,9 +99,11 @@ func fastRaftConfig(id raft.ServerID) *raft.Config {
 	return conf
 }
 
-// TestRaftOverMux forms a three-voter raft over three muxes, every member
-// bootstrapping the same configuration, and replicates an entry.
-func TestRaftOverMux(t *testing.T) {
+// raftOverMux forms a three-voter raft over three muxes, every member
+// bootstrapping the same configuration, and returns it once it has a
+// leader; setup, when not nil, sees each transport first.
+func raftOverMux(t *testing.T, setup func(*Transport)) (leader *raft.Raft, fsms []*countFSM) {
+	t.Helper()
 	var muxes []*Mux
 	var servers []raft.Server
 	for i := range 3 {
@@ -109,10 +112,12 @@ func TestRaftOverMux(t *testing.T) {
 		servers = append(servers, raft.Server{Suffrage: raft.Voter, ID: raft.ServerID(fmt.Sprint(i + 1)), Address: raft.ServerAddress(m.Advertise())})
 	}
 	var rafts []*raft.Raft
-	var fsms []*countFSM
 	for i, m := range muxes {
 		conf := fastRaftConfig(servers[i].ID)
 		trans := m.NewTransport(time.Second, hclog.NewNullLogger())
+		if setup != nil {
+			setup(trans)
+		}
 		logs, snaps := raft.NewInmemStore(), raft.NewInmemSnapshotStore()
 		if err := raft.BootstrapCluster(conf, logs, logs, snaps, trans, raft.Configuration{Servers: servers}); err != nil {
 			t.Fatal(err)
@@ -127,7 +132,6 @@ func TestRaftOverMux(t *testing.T) {
 		fsms = append(fsms, f)
 	}
 	deadline := time.Now().Add(10 * time.Second)
-	var leader *raft.Raft
 	for leader == nil {
 		for _, r := range rafts {
 			if r.State() == raft.Leader {
@@ -139,17 +143,53 @@ func TestRaftOverMux(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	if err := leader.Apply([]byte("x"), 5*time.Second).Error(); err != nil {
-		t.Fatal(err)
-	}
+	return leader, fsms
+}
+
+// waitApplied waits until every FSM applied n entries.
+func waitApplied(t *testing.T, fsms []*countFSM, n int) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
 	for i, f := range fsms {
-		for f.count() != 1 {
+		for f.count() != n {
 			if time.Now().After(deadline) {
-				t.Fatalf("member %d applied %d entries", i+1, f.count())
+				t.Fatalf("member %d applied %d entries, want %d", i+1, f.count(), n)
 			}
 			time.Sleep(5 * time.Millisecond)
 		}
 	}
+}
+
+// TestRaftOverMux replicates an entry over the mux transport.
+func TestRaftOverMux(t *testing.T) {
+	leader, fsms := raftOverMux(t, nil)
+	if err := leader.Apply([]byte("x"), 5*time.Second).Error(); err != nil {
+		t.Fatal(err)
+	}
+	waitApplied(t, fsms, 1)
+}
+
+// TestLimitCommitHoldsFollowersBack: with the commit index a member sends
+// capped (LimitCommit), the followers store an entry the leader committed
+// but apply it only once the cap allows.
+func TestLimitCommitHoldsFollowersBack(t *testing.T) {
+	var limit atomic.Uint64
+	leader, fsms := raftOverMux(t, func(tr *Transport) { tr.LimitCommit(limit.Load) })
+	if err := leader.Apply([]byte("x"), 5*time.Second).Error(); err != nil {
+		t.Fatal(err)
+	}
+	// Several commit timeouts and heartbeats pass (fastRaftConfig's are
+	// tens of milliseconds); the followers must still not apply.
+	time.Sleep(300 * time.Millisecond)
+	applied := 0
+	for _, f := range fsms {
+		applied += f.count()
+	}
+	if applied != 1 {
+		t.Fatalf("%d members applied the entry with the commit capped at 0, want only the leader", applied)
+	}
+	limit.Store(^uint64(0))
+	waitApplied(t, fsms, 1)
 }
 
 // fakeLeader records proposals in order and answers as told.

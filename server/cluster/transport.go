@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/go-hclog"
@@ -48,6 +49,43 @@ type Transport struct {
 	quit     chan struct{}
 	once     sync.Once
 	timeout  time.Duration
+	limit    atomic.Pointer[func() uint64]
+}
+
+// LimitCommit caps the commit index this member sends in AppendEntries at
+// limit(): a leader whose own log write runs beside replication tells
+// followers of no commit beyond what is on its disk (server/leaderlog.go).
+func (t *Transport) LimitCommit(limit func() uint64) { t.limit.Store(&limit) }
+
+func (t *Transport) capCommit(args *raft.AppendEntriesRequest) {
+	if f := t.limit.Load(); f != nil {
+		args.LeaderCommitIndex = min(args.LeaderCommitIndex, (*f)())
+	}
+}
+
+func (t *Transport) AppendEntries(id raft.ServerID, target raft.ServerAddress, args *raft.AppendEntriesRequest,
+	resp *raft.AppendEntriesResponse) error {
+	t.capCommit(args)
+	return t.NetworkTransport.AppendEntries(id, target, args, resp)
+}
+
+func (t *Transport) AppendEntriesPipeline(id raft.ServerID, target raft.ServerAddress) (raft.AppendPipeline, error) {
+	p, err := t.NetworkTransport.AppendEntriesPipeline(id, target)
+	if err != nil {
+		return nil, err
+	}
+	return cappedPipeline{AppendPipeline: p, t: t}, nil
+}
+
+// cappedPipeline is a raft pipeline whose requests pass capCommit.
+type cappedPipeline struct {
+	raft.AppendPipeline
+	t *Transport
+}
+
+func (p cappedPipeline) AppendEntries(args *raft.AppendEntriesRequest, resp *raft.AppendEntriesResponse) (raft.AppendFuture, error) {
+	p.t.capCommit(args)
+	return p.AppendPipeline.AppendEntries(args, resp)
 }
 
 // Consumer is where raft reads the RPCs: the network's and Inject's.
