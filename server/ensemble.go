@@ -116,7 +116,7 @@ type ensemble struct {
 	fwd   *cluster.Forwarder
 
 	commits *commitNotifier // commits learned from the leader's answers (commitnotice.go)
-	applies appliedSignal   // wakes the syncs waiting for an apply or restore (ensemble_forward.go)
+	applies stateSignal     // wakes the syncs waiting for an apply or restore (ensemble_forward.go)
 	gate    *proposalGate   // the leader's batch in flight (proposals.go)
 
 	gossip    *gossip.Node // nil when it could not start (gossip.go)

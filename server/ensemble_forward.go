@@ -4,8 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/hashicorp/raft"
@@ -89,52 +87,6 @@ func (s *Server) syncWithLeader() bool {
 		case <-s.quit:
 			return false
 		case <-time.After(syncRetryPause):
-		}
-	}
-}
-
-// appliedSignal wakes the syncs that wait for this member to apply up to
-// a zxid. Raft's FSM goroutine calls changed after every entry and every
-// snapshot restore; it costs an atomic load while no sync waits.
-type appliedSignal struct {
-	waiters atomic.Int32
-	mu      sync.Mutex
-	ch      chan struct{} // closed by the next change (nil: nobody waits on one)
-}
-
-func (a *appliedSignal) changed() {
-	if a.waiters.Load() == 0 {
-		return
-	}
-	a.mu.Lock()
-	if a.ch != nil {
-		close(a.ch)
-		a.ch = nil
-	}
-	a.mu.Unlock()
-}
-
-// waitUntil reports whether done became true before the deadline, looking
-// again after every change of the state.
-func (a *appliedSignal) waitUntil(done func() bool, deadline time.Time) bool {
-	a.waiters.Add(1)
-	defer a.waiters.Add(-1)
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-	for {
-		a.mu.Lock()
-		if a.ch == nil {
-			a.ch = make(chan struct{})
-		}
-		ch := a.ch
-		a.mu.Unlock()
-		if done() {
-			return true
-		}
-		select {
-		case <-ch:
-		case <-timer.C:
-			return done()
 		}
 	}
 }

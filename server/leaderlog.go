@@ -57,13 +57,12 @@ type leaderLog struct {
 	log     *slog.Logger
 
 	mu      sync.Mutex
-	queue   []*raft.Log // accepted while leading, not yet taken by the writer
-	writing []*raft.Log // the writer's batch, being written
-	err     error       // the background write that failed (sticky)
-	stopped bool        // stop was called: StoreLogs writes synchronously
-	exited  bool        // the writer returned: the queue is written or lost
-	changed chan struct{}
+	queue   []*raft.Log   // accepted while leading, not yet taken by the writer
+	writing []*raft.Log   // the writer's batch, being written
+	err     error         // the background write that failed (sticky)
+	stopped bool          // stop was called: StoreLogs writes synchronously
 	durable atomic.Uint64 // last index written and synced (entries above it may be queued)
+	changes stateSignal   // the queue emptied, durable moved, or the writer ended
 
 	wake chan struct{}
 	quit chan struct{}
@@ -75,7 +74,7 @@ func newLeaderLog(store raft.LogStore, logger *slog.Logger) (*leaderLog, error) 
 	if err != nil {
 		return nil, fmt.Errorf("server: reading the raft log's last index: %w", err)
 	}
-	l := &leaderLog{store: store, log: logger, changed: make(chan struct{}),
+	l := &leaderLog{store: store, log: logger,
 		wake: make(chan struct{}, 1), quit: make(chan struct{}), done: make(chan struct{})}
 	l.durable.Store(last)
 	go l.writer()
@@ -94,11 +93,15 @@ func (l *leaderLog) isLeading() bool {
 // durableIndex is the last index on disk here.
 func (l *leaderLog) durableIndex() uint64 { return l.durable.Load() }
 
-// notifyLocked wakes everyone waiting for a change of the queue, the
-// durable index or the writer's state.
-func (l *leaderLog) notifyLocked() {
-	close(l.changed)
-	l.changed = make(chan struct{})
+// exited reports whether the writer returned: everything queued was
+// written or lost.
+func (l *leaderLog) exited() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
 }
 
 func (l *leaderLog) StoreLog(e *raft.Log) error { return l.StoreLogs([]*raft.Log{e}) }
@@ -139,37 +142,34 @@ func (l *leaderLog) StoreLogs(es []*raft.Log) error {
 	}
 	l.mu.Lock()
 	l.durable.Store(es[len(es)-1].Index)
-	l.notifyLocked()
 	l.mu.Unlock()
+	l.changes.changed()
 	return nil
 }
 
 // drain waits until the writer has written everything queued.
 func (l *leaderLog) drain() error {
-	for {
+	var err error
+	l.changes.wait(func() bool {
 		l.mu.Lock()
-		err, idle, ch := l.err, len(l.queue) == 0 && len(l.writing) == 0, l.changed
-		l.mu.Unlock()
-		if err != nil {
-			return err
-		}
-		if idle {
-			return nil
-		}
-		<-ch
-	}
+		defer l.mu.Unlock()
+		err = l.err
+		return err != nil || len(l.queue) == 0 && len(l.writing) == 0
+	})
+	return err
 }
 
 // writer writes the queue to the durable store, all that piled up at once,
 // until stop; it writes what is queued before it returns.
 func (l *leaderLog) writer() {
-	defer close(l.done)
+	defer func() {
+		close(l.done)
+		l.changes.changed()
+	}()
 	for {
 		l.mu.Lock()
 		for len(l.queue) == 0 {
 			if l.stopped {
-				l.exited = true
-				l.notifyLocked()
 				l.mu.Unlock()
 				return
 			}
@@ -193,14 +193,12 @@ func (l *leaderLog) writer() {
 			l.log.Error("raft log write failed; restart this server once the disk is fixed",
 				"entries", len(batch)+len(l.queue), "first", batch[0].Index, "err", err)
 			l.queue = nil
-			l.exited = true
-			l.notifyLocked()
 			l.mu.Unlock()
 			return
 		}
 		l.durable.Store(batch[len(batch)-1].Index)
-		l.notifyLocked()
 		l.mu.Unlock()
+		l.changes.changed()
 	}
 }
 
@@ -208,21 +206,11 @@ func (l *leaderLog) writer() {
 // when it never will be: the writer stopped (the server shuts down, or a
 // write failed) with the entry unwritten.
 func (l *leaderLog) waitDurable(index uint64) bool {
-	for {
-		if l.durable.Load() >= index {
-			return true
-		}
-		l.mu.Lock()
-		exited, ch := l.exited, l.changed
-		l.mu.Unlock()
-		if l.durable.Load() >= index {
-			return true
-		}
-		if exited {
-			return false
-		}
-		<-ch
+	if l.durable.Load() >= index {
+		return true
 	}
+	l.changes.wait(func() bool { return l.durable.Load() >= index || l.exited() })
+	return l.durable.Load() >= index
 }
 
 // stop writes what is queued and stops the writer; later writes are
@@ -304,8 +292,7 @@ func (l *leaderLog) DeleteRange(min, max uint64) error {
 	}
 	l.mu.Lock()
 	if d := l.durable.Load(); max >= d && min <= d {
-		l.durable.Store(min - 1)
-		l.notifyLocked()
+		l.durable.Store(min - 1) // lower: nobody waits for that
 	}
 	l.mu.Unlock()
 	return nil

@@ -159,7 +159,7 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 	if err != nil {
 		return nil, fmt.Errorf("server: raft log cache: %w", err)
 	}
-	if c, ok := trans.(interface{ LimitCommit(func() uint64) }); ok {
+	if c, ok := trans.(commitLimiter); ok {
 		c.LimitCommit(n.lead.durableIndex)
 	}
 	n.raft, err = raft.NewRaft(conf, durableFSM{FSM: f, log: n.lead}, cached, n.stable, n.snaps, trans)
@@ -171,6 +171,10 @@ func openRaft(opts *Options, f raft.FSM, trans raft.Transport, logger *slog.Logg
 	ok = true
 	return n, nil
 }
+
+// commitLimiter is a transport that caps the commit index it sends
+// (cluster.Transport: leaderlog.go says why).
+type commitLimiter interface{ LimitCommit(limit func() uint64) }
 
 // waitLeader polls until this node leads or the timeout passes.
 func (n *raftNode) waitLeader(timeout time.Duration) error {

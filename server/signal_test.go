@@ -14,7 +14,7 @@ import (
 // A sync waiting for an apply wakes on the apply (there is no poll), and
 // gives up at its deadline.
 func TestAppliedSignalWakesWaiters(t *testing.T) {
-	var a appliedSignal
+	var a stateSignal
 	var zxid atomic.Int64
 	done := make(chan bool)
 	go func() { done <- a.waitUntil(func() bool { return zxid.Load() >= 5 }, time.Now().Add(10*time.Second)) }()
@@ -56,7 +56,7 @@ func TestRestoreWakesAppliedSignal(t *testing.T) {
 	if err := snap.Persist(&sink); err != nil {
 		t.Fatal(err)
 	}
-	var a appliedSignal
+	var a stateSignal
 	var restored atomic.Bool
 	f := wrapFSM(&sync.RWMutex{}, fsm.New(fsm.Options{}), nil, nil, a.changed)
 	done := make(chan bool)
