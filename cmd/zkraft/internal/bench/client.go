@@ -22,7 +22,7 @@ type client struct {
 	cfg    *Config
 	l      layout
 	conn   *zk.Conn // the watch workload's, and the others' with GoZookeeper
-	raw    *rawConn // create, set, get and mixed; nil with GoZookeeper
+	sess   session  // what create, set, get and mixed run on: a rawConn or conn
 	logger *slog.Logger
 	rng    *rand.Rand
 	mix    Mix
@@ -42,8 +42,12 @@ type client struct {
 type window struct{ from, to time.Time }
 
 func newClient(id int, cfg *Config, l layout, conn *zk.Conn, raw *rawConn, w window, logger *slog.Logger) *client {
+	var ops session = zkSession{conn}
+	if raw != nil {
+		ops = raw
+	}
 	return &client{
-		id: id, cfg: cfg, l: l, conn: conn, raw: raw, logger: logger, window: w,
+		id: id, cfg: cfg, l: l, conn: conn, sess: ops, logger: logger, window: w,
 		rng:  rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(id))),
 		mix:  NewMix(cfg.ReadRatio),
 		data: make([]byte, cfg.DataSize),
@@ -109,10 +113,7 @@ func (c *client) pick() Op {
 }
 
 func (c *client) do(ctx context.Context, op Op) error {
-	var s session = zkSession{c.conn}
-	if c.raw != nil {
-		s = c.raw
-	}
+	s := c.sess
 	switch op {
 	case OpGet:
 		return s.get(c.l.key(c.rng.IntN(c.cfg.KeySpace)))

@@ -9,6 +9,7 @@ import (
 	"net"
 	"time"
 
+	"github.com/zkraft/zkraft/cmd/zkraft/internal/zkclient"
 	"github.com/zkraft/zkraft/protocol"
 )
 
@@ -44,9 +45,6 @@ var (
 	errConnLoss = protocol.ErrConnectionLoss
 	errExpired  = protocol.ErrSessionExpired
 )
-
-// maxReply bounds a reply frame (ZooKeeper's jute.maxbuffer default).
-const maxReply = 1 << 20
 
 func dialRaw(ctx context.Context, cfg *Config) (*rawConn, error) {
 	c := &rawConn{cfg: cfg, timeout: cfg.SessionTimeout, passwd: make([]byte, 16)}
@@ -85,22 +83,10 @@ func (c *rawConn) connectTo(ctx context.Context, addr string) error {
 	req := &protocol.ConnectRequest{LastZxidSeen: c.zxid, TimeOut: int32(c.timeout / time.Millisecond),
 		SessionID: c.session, Passwd: c.passwd, HasReadOnly: true}
 	br := bufio.NewReaderSize(nc, 4096)
-	var resp protocol.ConnectResponse
-	_, err = nc.Write(protocol.AppendFrame(nil, req))
-	if err == nil {
-		var frame []byte
-		frame, err = protocol.ReadFrame(br, maxReply, nil)
-		if err == nil {
-			err = protocol.Unmarshal(frame, &resp)
-		}
-	}
+	resp, err := zkclient.Handshake(nc, br, req)
 	if err != nil {
 		nc.Close()
 		return err
-	}
-	if resp.TimeOut <= 0 {
-		nc.Close()
-		return errExpired
 	}
 	c.nc, c.br = nc, br
 	c.session, c.passwd = resp.SessionID, resp.Passwd
@@ -136,7 +122,7 @@ func (c *rawConn) call(op protocol.OpCode, body protocol.Record) error {
 		return errConnLoss
 	}
 	for {
-		frame, err := protocol.ReadFrame(c.br, maxReply, c.in)
+		frame, err := protocol.ReadFrame(c.br, protocol.DefaultMaxBuffer, c.in)
 		if err != nil {
 			c.drop()
 			return errConnLoss

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"slices"
 	"strings"
@@ -162,26 +163,10 @@ func dialOne(ctx context.Context, addr string, cfg Config) (*Client, error) {
 	if cfg.SessionID != 0 {
 		req.Passwd = cfg.Password
 	}
-	if _, err := conn.Write(protocol.AppendFrame(nil, req)); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	frame, err := protocol.ReadFrame(conn, protocol.DefaultMaxBuffer, nil)
+	resp, err := Handshake(conn, conn, req)
 	if err != nil {
 		conn.Close()
-		return nil, fmt.Errorf("handshake: %w", err)
-	}
-	var resp protocol.ConnectResponse
-	if err := protocol.Unmarshal(frame, &resp); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("handshake: %w", err)
-	}
-	if resp.TimeOut <= 0 {
-		conn.Close()
-		if cfg.SessionID != 0 {
-			return nil, fmt.Errorf("session 0x%x: %w", cfg.SessionID, protocol.ErrSessionExpired)
-		}
-		return nil, errors.New("handshake: the server refused the session")
+		return nil, err
 	}
 	_ = conn.SetDeadline(time.Time{})
 	cfg.Auth = slices.Clone(cfg.Auth)
@@ -195,6 +180,30 @@ func dialOne(ctx context.Context, addr string, cfg Config) (*Client, error) {
 	go c.readLoop()
 	go c.pingLoop()
 	return c, nil
+}
+
+// Handshake sends req on w and reads the server's ConnectResponse from r.
+// A server that no longer has the session req resumes answers with a zero
+// timeout: that is protocol.ErrSessionExpired.
+func Handshake(w io.Writer, r io.Reader, req *protocol.ConnectRequest) (protocol.ConnectResponse, error) {
+	var resp protocol.ConnectResponse
+	if _, err := w.Write(protocol.AppendFrame(nil, req)); err != nil {
+		return resp, err
+	}
+	frame, err := protocol.ReadFrame(r, protocol.DefaultMaxBuffer, nil)
+	if err != nil {
+		return resp, fmt.Errorf("handshake: %w", err)
+	}
+	if err := protocol.Unmarshal(frame, &resp); err != nil {
+		return resp, fmt.Errorf("handshake: %w", err)
+	}
+	if resp.TimeOut <= 0 {
+		if req.SessionID != 0 {
+			return resp, fmt.Errorf("session 0x%x: %w", req.SessionID, protocol.ErrSessionExpired)
+		}
+		return resp, errors.New("handshake: the server refused the session")
+	}
+	return resp, nil
 }
 
 // Server is the address the session is on.
